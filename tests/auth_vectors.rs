@@ -7,8 +7,8 @@ mod common;
 use std::time::Duration;
 
 use booth::auth::{
-    check_age, check_key_mode, sign, verify, verify_message, AuthError, AuthKey, Freshness,
-    PeerClock, SendClock, Timestamp,
+    check_age, check_key_mode, encode_signed, sign, verify, verify_message, AuthError, AuthKey,
+    Freshness, PeerClock, SendClock, Timestamp,
 };
 use booth::wire::consts::NO_ONE;
 use booth::wire::{
@@ -30,12 +30,16 @@ fn ticket(name: &str, leader: u32, term: u32, valid: u32) -> Body<'static> {
     })
 }
 
-/// Encodes `msg` and, if it has a trailer, signs it.
+/// Encodes `msg` and, if it has a trailer, signs it, both ways: `encode` + `sign` and
+/// `encode_signed`.
 fn build(msg: &Message<'_>, key: Option<&AuthKey>) -> Vec<u8> {
     let mut buf = [0u8; 1024];
     let n = encode(msg, &mut buf).expect("encode");
     if let Some(k) = key {
         sign(k, &mut buf[..n], msg.signed_len()).expect("sign");
+        let mut again = [0u8; 1024];
+        assert_eq!(encode_signed(k, msg, &mut again), Ok(n));
+        assert_eq!(again[..n], buf[..n], "encode_signed");
     }
     buf[..n].to_vec()
 }

@@ -5,8 +5,8 @@ mod common;
 
 use booth::wire::consts::{NO_ONE, OPTS_ATTR};
 use booth::wire::{
-    decode, decode_header, encode, frame_reply, frame_request, AttrBody, AttrName, Body, Cmd,
-    EncodeError, Expect, Frame, Header, Message, NameError, Shape, TicketBody, TicketName,
+    decode, decode_header, encode, frame_reply, frame_request, peek_from, AttrBody, AttrName, Body,
+    Cmd, EncodeError, Expect, Frame, Header, Message, NameError, Shape, TicketBody, TicketName,
     WireError,
 };
 
@@ -207,6 +207,11 @@ fn from_no_one_and_zero_decode_but_are_implausible() {
         let m = decode(&b, DGRAM).expect("decodes");
         assert_eq!(m.header.from_is_plausible(), plausible, "{from:#x}");
     }
+    // §5.3: the sender is looked up before any header check, even with a bad magic
+    let mut b = stat();
+    set_u32(&mut b, 12, 0);
+    assert_eq!(peek_from(&b), Some(0x5267_d502));
+    assert_eq!(peek_from(&b[..23]), None);
 }
 
 #[test]

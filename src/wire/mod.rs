@@ -11,7 +11,7 @@ mod error;
 mod frame;
 pub mod types;
 
-pub use codec::{decode, decode_header, encode, encode_header, Expect, Shape};
+pub use codec::{decode, decode_header, encode, encode_header, peek_from, Expect, Shape};
 pub use error::{EncodeError, WireError};
 pub use frame::{c_client_padding, frame_reply, frame_request, Frame};
 pub use types::*;
