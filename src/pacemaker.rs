@@ -547,9 +547,7 @@ mod tests {
     fn parser_never_panics_on_mangled_output() {
         let base = "x\ny\n<ticket_state id=\"t\" owner=\"5\" a='&#65;&#x42;'/>";
         for cut in 0..=base.len() {
-            if base.is_char_boundary(cut) {
-                let _ = parse_load_output(base[..cut].as_bytes());
-            }
+            let _ = parse_load_output(&base.as_bytes()[..cut]);
         }
         let t = parse_load_output(base.as_bytes()).expect("parses");
         assert_eq!(t.attrs, vec![("a".into(), "AB".into())]);
