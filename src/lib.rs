@@ -6,5 +6,8 @@
 pub mod auth; // HMAC-SHA1 trailer and timestamp window; the clock is a parameter
 pub mod config; // booth.conf -> typed Config, errors with file:line
 pub mod pacemaker;
+
+// The shell: I/O at the edges.
+pub mod daemon; // poll loop, sockets, lock file, signals, logging, child processes
 pub mod site_id; // CRC-32 ids of member addresses
 pub mod wire; // bytes <-> typed messages (header, ticket, attr, HMAC trailer) // crm_ticket argv and the reading of its answers

@@ -1,0 +1,4 @@
+//! The daemon shell: everything with a file descriptor, a clock read or a child process.
+//! It carries out what the core decides and decides nothing itself.
+
+pub mod lockfile;
