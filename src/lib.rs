@@ -5,9 +5,11 @@
 // Pure: bytes, text and decisions only.
 pub mod auth; // HMAC-SHA1 trailer and timestamp window; the clock is a parameter
 pub mod config; // booth.conf -> typed Config, errors with file:line
-pub mod pacemaker;
+pub mod pacemaker; // crm_ticket argv and the reading of its answers
+pub mod site_id; // CRC-32 ids of member addresses
+pub mod wire; // bytes <-> typed messages (header, ticket, attr, HMAC trailer)
 
 // The shell: I/O at the edges.
-pub mod daemon; // poll loop, sockets, lock file, signals, logging, child processes
-pub mod site_id; // CRC-32 ids of member addresses
-pub mod wire; // bytes <-> typed messages (header, ticket, attr, HMAC trailer) // crm_ticket argv and the reading of its answers
+pub mod daemon; // poll loop, sockets, lock file, signals, child processes
+pub mod localtime; // local wall-clock formatting as the C tools print it
+pub mod log; // cluster-glue log lines on stderr, files and syslog
