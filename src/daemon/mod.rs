@@ -1,4 +1,5 @@
 //! The daemon shell: everything with a file descriptor, a clock read or a child process.
 //! It carries out what the core decides and decides nothing itself.
 
+pub mod child;
 pub mod lockfile;
