@@ -3,3 +3,5 @@
 
 pub mod child;
 pub mod lockfile;
+pub mod notify;
+pub mod signals;
