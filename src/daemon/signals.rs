@@ -33,7 +33,7 @@ impl Signals {
     }
 
     /// The next pending signal, if any.
-    pub fn next(&mut self) -> Option<Signal> {
+    pub fn pending(&mut self) -> Option<Signal> {
         loop {
             match self.fd.read_signal() {
                 Ok(Some(info)) => {
