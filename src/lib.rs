@@ -5,6 +5,7 @@
 // Pure: bytes, text and decisions only.
 pub mod auth; // HMAC-SHA1 trailer and timestamp window; the clock is a parameter
 pub mod config; // booth.conf -> typed Config, errors with file:line
+pub mod output; // the text of list, peers and geostore list, byte-identical to C
 pub mod pacemaker; // crm_ticket argv and the reading of its answers
 pub mod site_id; // CRC-32 ids of member addresses
 pub mod wire; // bytes <-> typed messages (header, ticket, attr, HMAC trailer)
