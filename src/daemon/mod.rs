@@ -5,3 +5,4 @@ pub mod child;
 pub mod lockfile;
 pub mod notify;
 pub mod signals;
+pub mod status;
