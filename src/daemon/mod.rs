@@ -4,5 +4,6 @@
 pub mod child;
 pub mod lockfile;
 pub mod notify;
+pub mod process;
 pub mod signals;
 pub mod status;
