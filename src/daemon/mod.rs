@@ -2,6 +2,7 @@
 //! It carries out what the core decides and decides nothing itself.
 
 pub mod child;
+pub mod conns;
 pub mod lockfile;
 pub mod notify;
 pub mod process;
