@@ -3,6 +3,7 @@
 //! The crate's map. Pure modules (no I/O, no `unsafe`) first, the shell after them.
 
 // Pure: bytes, text and decisions only.
+pub mod attrs; // geo attributes of one site and the answers to geostore requests
 pub mod auth; // HMAC-SHA1 trailer and timestamp window; the clock is a parameter
 pub mod config; // booth.conf -> typed Config, errors with file:line
 pub mod output; // the text of list, peers and geostore list, byte-identical to C
