@@ -43,14 +43,21 @@ fn every_wire_9_1_vector() {
         };
         assert_eq!(raw, crc, "crc32 of {addr}");
         assert_eq!(site_id(&a), id, "site id of {addr}");
-        assert_eq!(i64::from(site_id_signed(site_id(&a))), dec, "decimal id of {addr}");
+        assert_eq!(
+            i64::from(site_id_signed(site_id(&a))),
+            dec,
+            "decimal id of {addr}"
+        );
     }
 }
 
 /// wire.md §9.1: the IPv4-mapped text is an IPv6 member, with a different id.
 #[test]
 fn mapped_ipv6_is_not_the_ipv4_member() {
-    assert_ne!(site_id(&ip("::ffff:192.168.202.100")), site_id(&ip("192.168.202.100")));
+    assert_ne!(
+        site_id(&ip("::ffff:192.168.202.100")),
+        site_id(&ip("192.168.202.100"))
+    );
 }
 
 /// wire.md §3.1 step 5: two IPv4 addresses collide only through the cleared top bit,
