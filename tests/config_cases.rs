@@ -128,6 +128,23 @@ fn cases() -> Vec<Case> {
                 assert_eq!(c.name, "empty_file");
                 assert_eq!(c.warnings, vec![Warning::EvenMemberCount(0)]);
             })),
+        case("vertical_tab_is_white_space", "§1.2.2 (C isspace)", based("ticket = A\x0b\n"),
+            O(|c| assert_eq!(c.tickets[0].name, "A"))),
+        case("tabs_around_equals", "§1.2.4", based("ticket\t=\tA\t\n"), O(|c| assert_eq!(c.tickets[0].name, "A"))),
+        case("comment_right_after_quote", "§1.2.5", based("ticket = \"A\"#c\n"), O(|c| assert_eq!(c.tickets[0].name, "A"))),
+        case("surplus_after_single_quote", "§1.2.5", based("ticket = 'A' b\n"),
+            E(4, &["Surplus data after value in config file line 4"])),
+        case("quote_inside_unquoted_value", "§1.2.5", based("ticket = A\"B\n"),
+            E(4, &["ticket name \"A\"B\" invalid; only alphanumeric names.", " in config file line 4"])),
+        case("second_equals_is_part_of_value", "§1.2.5", based("ticket == A\n"),
+            E(4, &["ticket name \"= A\" invalid; only alphanumeric names.", " in config file line 4"])),
+        case("underscore_key_is_not_dash_key", "§1.2.3", based("site_user = x\n"),
+            E(4, &["Unexpected keyword \"site_user\" in config file line 4"])),
+        case("global_key_after_tickets", "§1.2.8", based("ticket = A\nsite = 127.0.0.4\n"),
+            O(|c| {
+                assert_eq!(c.members.len(), 4);
+                assert_eq!(c.warnings, vec![Warning::EvenMemberCount(4)]);
+            })),
         // ---- global keys, §1.4 ----
         case("global_defaults", "§1.4 §1.10", BASE.into(),
             O(|c| {
@@ -307,6 +324,20 @@ fn cases() -> Vec<Case> {
                 // wire §1.3.1: the template's 1500ms still switches the unit.
                 assert_eq!(c.time_multiplier, 1000);
                 assert_eq!(c.min_timeout_ms, Some(2000));
+            })),
+        case("defaults_selected_twice_renewal_sticks", "§1.5 (template keeps its computed renewal-freq; found with the C binary)",
+            based("ticket = __defaults__\nticket = __defaults__\nexpire = 30\n"),
+            O(|c| assert!(c.tickets.is_empty()))),
+        case("defaults_handler_still_validated", "§1.5 §4.1",
+            based("ticket = __defaults__\nbefore-acquire-handler = /x 1 2 3 4 5 6 7 8 9 a b c d e f\n"),
+            E(5, &["too many arguments for the acquire-handler", " in config file line 5"])),
+        case("empty_weights_mode_and_handler", "§1.5 §4.1 (found with the C binary)",
+            based("ticket = A\nweights = \"\"\nmode = \"\"\nbefore-acquire-handler = \"\"\n"),
+            O(|c| {
+                let a = t(c, "A");
+                assert_eq!((a.weights, a.mode), ([0; 16], TicketMode::Automatic));
+                let h = a.handler.as_ref().expect("an empty handler is still a handler in C");
+                assert!(h.argv.is_empty() && h.path.as_os_str().is_empty());
             })),
         case("mode_manual_any_case_and_bogus", "§1.5 §8.2", based("ticket = A\nmode = MANUAL\nticket = B\nmode = bogus\n"),
             O(|c| {
