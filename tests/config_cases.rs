@@ -620,3 +620,15 @@ fn c_oracle_agrees() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(disagree.is_empty(), "{}", disagree.join("\n"));
 }
+
+/// surface.md §2.3 `-s other`: the single other site, arbitrators never count.
+#[test]
+fn other_site() {
+    let c = parse(BASE, "/x.conf").unwrap();
+    assert_eq!(
+        c.other_site(Some(0)).map(|m| m.addr_text.as_str()),
+        Some("127.0.0.2")
+    );
+    assert_eq!(c.other_site(Some(2)), None);
+    assert_eq!(c.other_site(None), None);
+}
