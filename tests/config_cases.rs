@@ -128,6 +128,13 @@ fn cases() -> Vec<Case> {
                 assert_eq!(c.name, "empty_file");
                 assert_eq!(c.warnings, vec![Warning::EvenMemberCount(0)]);
             })),
+        case("line_of_exactly_1023_bytes_counts_twice", "§1.2.1 (fgets; found with the C binary)",
+            based(&format!("# {}\nfoo = bar\n", "x".repeat(1021))),
+            E(6, &["Unexpected keyword \"foo\" in config file line 6"])),
+        case("quote_cut_by_the_chunk_limit", "§1.2.1", based(&format!("ticket = \"{}\"\n", "q".repeat(1100))),
+            E(4, &["Unterminated quoted string in config file line 4"])),
+        case("nul_inside_quotes_cuts_the_line", "§1.2 (C strings)", based("ticket = \"A\0\"\n"),
+            E(4, &["Unterminated quoted string in config file line 4"])),
         case("vertical_tab_is_white_space", "§1.2.2 (C isspace)", based("ticket = A\x0b\n"),
             O(|c| assert_eq!(c.tickets[0].name, "A"))),
         case("tabs_around_equals", "§1.2.4", based("ticket\t=\tA\t\n"), O(|c| assert_eq!(c.tickets[0].name, "A"))),
