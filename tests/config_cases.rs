@@ -460,6 +460,7 @@ fn run(c: &Case) -> Result<Config, ConfigError> {
 fn table_agrees_with_c() {
     let all = cases();
     assert!(all.len() >= 40);
+    eprintln!("{} config cases", all.len());
     let mut failed = Vec::new();
     for c in &all {
         let got = run(c);
