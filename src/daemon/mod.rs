@@ -5,6 +5,7 @@ pub mod child;
 pub mod conns;
 pub mod lockfile;
 pub mod notify;
+pub mod peers;
 pub mod process;
 pub mod signals;
 pub mod status;
