@@ -1,0 +1,266 @@
+//! The ticket state machine: events in, actions out, `next_deadline()` (consensus.md).
+//!
+//! Sans-IO: every `handle_*` call is given [`Now`] (monotonic ms and wall-clock ms); the
+//! core pushes [`Action`]s into an internal queue that the shell drains with
+//! [`Core::poll_action`], then sleeps until [`Core::next_deadline`]. The queue and every
+//! per-ticket buffer are allocated up front, so steady state (renewals, heartbeats,
+//! acknowledgements) does not allocate.
+#![forbid(unsafe_code)]
+
+mod client;
+mod cron;
+mod elect;
+mod lease;
+mod recv;
+mod send;
+mod startup;
+mod ticket;
+mod types;
+
+pub use ticket::{State, Who};
+pub use types::*;
+
+use std::collections::VecDeque;
+use ticket::Ticket;
+
+/// One booth instance (site or arbitrator) with all its tickets.
+#[derive(Clone, Debug)]
+pub struct Core {
+    members: Vec<Member>,
+    local: usize,
+    ms_mode: bool,
+    tickets: Vec<Ticket>,
+    out: VecDeque<Action>,
+    rng: u64,
+    counters: Counters,
+}
+
+/// A read-only view of one ticket, for `booth list`, logs and the simulator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TicketView {
+    pub state: State,
+    pub leader: Who,
+    pub term: u32,
+    pub term_expires: Option<Ms>,
+    /// Lease end this node relies on while it has "granted" in its CIB (booth-rs).
+    pub granted_until: Option<Ms>,
+    pub in_election: bool,
+    pub running: bool,
+}
+
+impl Core {
+    /// A core for `setup`; `seed` drives the election back-off randomness (§3.2).
+    pub fn new(setup: Setup, seed: u64) -> Result<Core, SetupError> {
+        let n = setup.members.len();
+        if n == 0 {
+            return Err(SetupError::NoMembers);
+        }
+        if n > 16 {
+            return Err(SetupError::TooManyMembers);
+        }
+        if setup.local >= n {
+            return Err(SetupError::LocalOutOfRange);
+        }
+        for (i, m) in setup.members.iter().enumerate() {
+            if m.id == 0 || m.id == Msg::NO_ONE {
+                return Err(SetupError::BadId(m.id));
+            }
+            if setup.members[..i].iter().any(|o| o.id == m.id) {
+                return Err(SetupError::DuplicateId(m.id));
+            }
+        }
+        for (i, t) in setup.tickets.iter().enumerate() {
+            let bad = |why| Err(SetupError::BadTimes(i, why));
+            if t.expire == 0 || t.timeout == 0 || t.renewal_freq == 0 {
+                return bad("expire, timeout and renewal-freq must be positive");
+            }
+            if !(3..=100).contains(&t.retries) {
+                return bad("retries must be in 3..=100");
+            }
+            if t.timeout.saturating_mul(u64::from(t.retries) + 1) >= t.renewal_freq {
+                return bad("timeout * (retries + 1) must be less than renewal-freq");
+            }
+        }
+        let tickets = setup.tickets.iter().map(|p| Ticket::new(*p)).collect();
+        Ok(Core {
+            members: setup.members,
+            local: setup.local,
+            ms_mode: setup.ms_mode,
+            tickets,
+            out: VecDeque::with_capacity(256),
+            rng: seed | 1,
+            counters: Counters::default(),
+        })
+    }
+
+    /// Start every ticket (§12.1): sites ask for the CIB first, arbitrators start at once.
+    pub fn start(&mut self, now: Now) {
+        for ti in 0..self.tickets.len() {
+            if self.is_site() {
+                self.out.push_back(Action::CibLoad { ticket: ti });
+            } else {
+                self.start_ticket(now, ti, None);
+            }
+        }
+    }
+
+    /// Next action for the shell, in order; `None` when the queue is empty.
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.out.pop_front()
+    }
+
+    /// The earliest instant at which [`Core::handle_timeout`] must be called.
+    pub fn next_deadline(&self) -> Option<Ms> {
+        let mut d: Option<Ms> = None;
+        for t in self.tickets.iter().filter(|t| t.running) {
+            let mut c = t.next_cron;
+            if let Some(h) = self.expiry_deadline(t) {
+                c = Some(c.map_or(h, |c| c.min(h)));
+            }
+            if let Some(c) = c {
+                d = Some(d.map_or(c, |d| d.min(c)));
+            }
+        }
+        d
+    }
+
+    /// "Time has come": run every ticket whose cron is due (§3.1 step 2).
+    pub fn handle_timeout(&mut self, now: Now) {
+        self.expire_overdue(now);
+        for ti in 0..self.tickets.len() {
+            let t = &self.tickets[ti];
+            if !t.running {
+                continue;
+            }
+            let due = match t.next_cron {
+                None => true,
+                Some(c) => now.mono >= c,
+            } || matches!(t.handler, ticket::Handler::Exited(_));
+            if due {
+                let before = self.tickets[ti].next_cron;
+                self.cron(now, ti);
+                if self.tickets[ti].next_cron == before {
+                    self.set_wakeup(now, ti);
+                }
+            }
+        }
+    }
+
+    /// Ticket index by wire name.
+    pub fn ticket_index(&self, name: &Name) -> Option<usize> {
+        let want = name.as_bytes()?;
+        self.tickets
+            .iter()
+            .position(|t| t.p.name.as_bytes() == Some(want))
+    }
+
+    /// Read-only view of ticket `ti`.
+    pub fn view(&self, ti: usize) -> Option<TicketView> {
+        let t = self.tickets.get(ti)?;
+        Some(TicketView {
+            state: t.state,
+            leader: t.leader,
+            term: t.cur,
+            term_expires: t.term_expires,
+            granted_until: if t.cib_granted { t.safe_until } else { None },
+            in_election: t.in_election,
+            running: t.running,
+        })
+    }
+
+    pub fn ticket_params(&self, ti: usize) -> Option<&TicketParams> {
+        self.tickets.get(ti).map(|t| &t.p)
+    }
+
+    pub fn counters(&self) -> Counters {
+        self.counters
+    }
+
+    pub fn members(&self) -> &[Member] {
+        &self.members
+    }
+
+    pub fn local(&self) -> usize {
+        self.local
+    }
+
+    /// Hash of the consensus state (tickets and RNG), without counters or queued actions:
+    /// two cores with equal fingerprints behave alike from here on.
+    pub fn fingerprint<H: std::hash::Hasher>(&self, h: &mut H) {
+        use std::hash::Hash;
+        self.tickets.hash(h);
+        self.rng.hash(h);
+    }
+
+    // ---- small helpers shared by the submodules ----
+
+    fn n(&self) -> u32 {
+        // at most 16 members, checked in new()
+        u32::try_from(self.members.len()).unwrap_or(16)
+    }
+
+    fn is_site(&self) -> bool {
+        self.members[self.local].kind == Kind::Site
+    }
+
+    fn me(&self) -> u8 {
+        u8::try_from(self.local).unwrap_or(0)
+    }
+
+    fn self_bit(&self) -> u16 {
+        1u16 << self.local
+    }
+
+    fn majority(&self, bits: u16) -> bool {
+        2 * bits.count_ones() > self.n()
+    }
+
+    fn all_replied(&self, bits: u16) -> bool {
+        let all = if self.members.len() >= 16 {
+            u16::MAX
+        } else {
+            (1u16 << self.members.len()) - 1
+        };
+        bits & all == all
+    }
+
+    fn all_sites_replied(&self, bits: u16) -> bool {
+        self.members
+            .iter()
+            .enumerate()
+            .all(|(i, m)| m.kind != Kind::Site || bits & (1 << i) != 0)
+    }
+
+    fn member_by_id(&self, id: u32) -> Option<u8> {
+        self.members
+            .iter()
+            .position(|m| m.id == id)
+            .and_then(|i| u8::try_from(i).ok())
+    }
+
+    fn member_is_site(&self, m: u8) -> bool {
+        self.members
+            .get(usize::from(m))
+            .is_some_and(|x| x.kind == Kind::Site)
+    }
+
+    /// `rand_delay()` (§3.2): uniform in [0, min(1000, T)] ms.
+    fn rand_delay(&mut self, ti: usize) -> Ms {
+        let bound = self.tickets[ti].p.timeout.min(1000);
+        // xorshift64*
+        let mut x = self.rng;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rng = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D) % (bound + 1)
+    }
+
+    fn log(&mut self, ti: usize, level: Level, text: &'static str) {
+        self.out.push_back(Action::Log {
+            ticket: ti,
+            level,
+            text,
+        });
+    }
+}

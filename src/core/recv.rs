@@ -1,0 +1,449 @@
+//! Receiving server-to-server messages: the pipeline of consensus.md §6 and the
+//! handlers of §7.1–§7.9, one function per opcode, rows in the spec's order.
+
+use super::ticket::{State, Who};
+use super::types::{code, Level, Msg, Now};
+use super::Core;
+
+impl Core {
+    /// A message from member `msg.from`, already authenticated and decoded.
+    pub fn handle_message(&mut self, now: Now, msg: &Msg) {
+        self.expire_overdue(now);
+        let Some(s) = self.member_by_id(msg.from) else {
+            self.counters.unknown_sender += 1;
+            return;
+        };
+        if usize::from(s) == self.local {
+            self.counters.from_self += 1;
+            return;
+        }
+        let Some(ti) = self.ticket_index(&msg.ticket) else {
+            self.counters.unknown_ticket += 1;
+            return;
+        };
+        if !self.tickets[ti].running {
+            self.counters.not_loaded += 1;
+            return;
+        }
+        // §2.3: NO_ONE or a configured site; anything else (0, strangers, arbitrators,
+        // which never hold tickets) drops the message.
+        let l = if msg.leader == Msg::NO_ONE {
+            Who::NoOne
+        } else {
+            match self.member_by_id(msg.leader) {
+                Some(m) if self.member_is_site(m) => Who::Member(m),
+                _ => {
+                    self.counters.invalid_leader += 1;
+                    return;
+                }
+            }
+        };
+        // Only sites campaign, lead, revoke: such messages from an arbitrator are bogus.
+        if !self.member_is_site(s)
+            && matches!(
+                msg.cmd,
+                code::REQ_VOTE | code::HEARTBEAT | code::UPDATE | code::REVOKE
+            )
+        {
+            self.counters.unexpected += 1;
+            return;
+        }
+
+        // §6 step 7: ack accounting, before everything else.
+        let t = &mut self.tickets[ti];
+        if t.acks_expected != 0 && msg.request == t.last_request && msg.cmd == t.acks_expected {
+            t.acks_received |= 1 << s;
+            let bits = t.acks_received;
+            if msg.cmd == code::ACK {
+                self.credit_ack(ti, s, msg);
+            }
+            if self.all_replied(bits) {
+                let t = &mut self.tickets[ti];
+                t.acks_expected = 0;
+                t.retry_number = 0;
+                t.start_postpone = false;
+                self.set_wakeup(now, ti);
+            }
+        }
+
+        // §6 step 8: stale-term filter.
+        let t = &self.tickets[ti];
+        if msg.cmd != code::STATUS && t.last_valid.is_some_and(|lv| msg.term < lv.term) {
+            self.counters.stale_term += 1;
+            return;
+        }
+
+        match msg.cmd {
+            code::STATUS => self.on_status(now, ti, s),
+            code::MY_INDEX => self.on_my_index(now, ti, s, l, msg),
+            code::REQ_VOTE => self.on_req_vote(now, ti, s, l, msg),
+            code::VOTE_FOR => self.on_vote_for(now, ti, s, l, msg),
+            code::HEARTBEAT => self.on_heartbeat(now, ti, s, l, msg),
+            code::UPDATE => self.on_update(now, ti, s, l, msg),
+            code::ACK => self.on_ack(now, ti, l, msg),
+            code::REVOKE => self.on_revoke(now, ti, s),
+            code::REJECTED => self.on_rejected(now, ti, l, msg),
+            _ => self.counters.unexpected += 1,
+        }
+    }
+
+    /// §7.1
+    fn on_status(&mut self, now: Now, ti: usize, s: u8) {
+        if !self.tickets[ti].in_election {
+            self.reply(now, ti, s, code::MY_INDEX, code::STATUS);
+        }
+    }
+
+    /// §7.2
+    fn on_my_index(&mut self, now: Now, ti: usize, s: u8, l: Who, msg: &Msg) {
+        let me = self.me();
+        let v = self.decode_valid(msg.valid_for);
+        let expired = v == 0;
+        let t = &self.tickets[ti];
+        let my_term = match (&t.last_valid, t.state) {
+            (Some(lv), State::Candidate) => lv.term,
+            _ => t.cur,
+        };
+        let d = i64::from(my_term) - i64::from(msg.term);
+        let leader = t.state == State::Leader;
+        if d > 0 {
+            self.reply(now, ti, s, code::MY_INDEX, code::MY_INDEX);
+            if leader {
+                let m = self.build(now, ti, code::UPDATE, code::MY_INDEX, false);
+                self.out.push_back(super::Action::Send {
+                    to: usize::from(s),
+                    msg: m,
+                });
+                return;
+            }
+        }
+        if d >= 0 && expired {
+            return;
+        }
+        if leader && expired {
+            return;
+        }
+        if leader && d < 0 {
+            let t = &mut self.tickets[ti];
+            t.cur = t.cur.max(msg.term);
+            t.next_state = Some(State::Leader);
+            self.log(
+                ti,
+                Level::Error,
+                "a newer ticket exists elsewhere: will re-acquire",
+            );
+            return;
+        }
+        if leader {
+            return;
+        }
+        let t = &mut self.tickets[ti];
+        if t.state == State::Candidate && l == Who::Member(me) {
+            return;
+        }
+        t.term_expires = Some(now.mono + v.min(t.p.expire));
+        t.cur = if t.state == State::Candidate {
+            msg.term
+        } else {
+            t.cur.max(msg.term)
+        };
+        t.leader = l;
+        self.reconcile(now, ti, Some(s));
+        self.tickets[ti].snapshot();
+        self.set_wakeup(now, ti);
+    }
+
+    /// `reconcile(sender)` (§8.8).
+    pub(super) fn reconcile(&mut self, now: Now, ti: usize, sender: Option<u8>) {
+        let me = self.me();
+        let t = &mut self.tickets[ti];
+        if t.state == State::Candidate {
+            t.expect_more_rejects = true;
+        }
+        if t.leader == Who::Member(me) || t.is_granted {
+            let live_elsewhere =
+                sender.is_some_and(|s| t.leader == Who::Member(s)) && t.valid(now.mono);
+            if live_elsewhere {
+                self.disown(now, ti);
+                self.commit_to_cib(now, ti);
+                let t = &mut self.tickets[ti];
+                t.state = State::Follower;
+                t.next_state = Some(State::Follower);
+            } else {
+                if t.state == State::Candidate {
+                    t.state = State::Follower;
+                }
+                t.next_state = Some(State::Leader);
+            }
+        } else if matches!(t.leader, Who::Unknown | Who::NoOne) {
+            t.state = State::Init;
+        } else {
+            t.state = State::Follower;
+            t.next_state = Some(State::Follower);
+        }
+    }
+
+    /// §7.3
+    fn on_req_vote(&mut self, now: Now, ti: usize, s: u8, l: Who, msg: &Msg) {
+        let me = self.me();
+        let t = &self.tickets[ti];
+        let reason = msg.reason;
+        let from_leader = t.leader == Who::Member(s);
+        if reason == code::TKT_LOST && t.state == State::Init && t.leader == Who::NoOne {
+            return self.reject(now, ti, s, code::REQ_VOTE, code::YOU_OUTDATED);
+        }
+        if reason == code::TKT_LOST && t.seems_ok(now.mono) {
+            return self.reject(now, ti, s, code::REQ_VOTE, code::TERM_STILL_VALID);
+        }
+        if !from_leader && t.valid(now.mono) && reason != code::STEPDOWN {
+            return self.reject(now, ti, s, code::REQ_VOTE, code::TERM_STILL_VALID);
+        }
+        if msg.term < t.cur {
+            return self.reject(now, ti, s, code::REQ_VOTE, code::TERM_OUTDATED);
+        }
+        // booth-rs: a node that restarted recently forgot which leases it acked; it
+        // stays silent (the candidate retries) instead of voting them away.
+        if now.mono < t.quarantine_until
+            && reason != code::ADMIN
+            && reason != code::STEPDOWN
+            && !from_leader
+        {
+            self.counters.quarantined_votes += 1;
+            return;
+        }
+        let t = &mut self.tickets[ti];
+        t.in_election = true;
+        if !t.valid(now.mono) {
+            t.leader = Who::Unknown;
+        }
+        if l != Who::Member(me) && msg.term > t.cur {
+            t.state = State::Follower;
+            t.cur = msg.term;
+            t.votes = [Who::Unknown; 16];
+            // booth-rs: one vote per term even if our term went down meanwhile
+            let v = t.voted_in(msg.term).unwrap_or(s);
+            t.voted_for = Some(v);
+            t.note_vote(v);
+            self.record_vote(ti, s, l);
+        } else if t.voted_for.is_none() {
+            let v = t.voted_in(t.cur).unwrap_or(s);
+            t.voted_for = Some(v);
+            t.note_vote(v);
+            self.record_vote(ti, s, l);
+        }
+        let t = &self.tickets[ti];
+        let mut m = self.build(now, ti, code::VOTE_FOR, code::REQ_VOTE, false);
+        m.leader = t
+            .voted_for
+            .and_then(|v| self.members.get(usize::from(v)))
+            .map_or(Msg::NO_ONE, |x| x.id);
+        self.out.push_back(super::Action::Send {
+            to: usize::from(s),
+            msg: m,
+        });
+    }
+
+    /// §7.4
+    fn on_vote_for(&mut self, now: Now, ti: usize, s: u8, l: Who, msg: &Msg) {
+        let me = self.me();
+        let t = &self.tickets[ti];
+        if l == Who::NoOne {
+            if t.leader == Who::Member(s) && matches!(t.state, State::Follower | State::Candidate) {
+                self.log(ti, Level::Warn, "the leader stepped down");
+                self.tickets[ti].snapshot();
+                self.reset_ticket(now, ti);
+                self.tickets[ti].state = State::Follower;
+                if self.is_site() {
+                    self.commit_to_cib(now, ti);
+                    self.schedule_election(now, ti, code::STEPDOWN);
+                }
+            }
+            return;
+        }
+        if t.state != State::Candidate {
+            return;
+        }
+        if msg.term < t.cur {
+            return self.reject(now, ti, s, code::VOTE_FOR, code::TERM_OUTDATED);
+        }
+        if l != Who::Member(me) && msg.term > t.cur {
+            let t = &mut self.tickets[ti];
+            t.state = State::Follower;
+            t.leader = l;
+            t.cur = msg.term;
+            t.votes = [Who::Unknown; 16];
+        }
+        self.record_vote(ti, s, l);
+        let t = &self.tickets[ti];
+        // booth-rs: only a candidate ends its election (C would also run it after the
+        // vote above made us a follower).
+        if t.acks_expected == 0 && t.state == State::Candidate {
+            self.elections_end(now, ti);
+        }
+    }
+
+    /// §7.5
+    fn on_heartbeat(&mut self, now: Now, ti: usize, s: u8, l: Who, msg: &Msg) {
+        let me = self.me();
+        let t = &mut self.tickets[ti];
+        let gate = (t.leader != Who::Member(me) || !t.valid(now.mono))
+            && matches!(t.state, State::Init | State::Follower | State::Candidate);
+        if !gate {
+            if t.manual() {
+                t.granted_at |= 1 << s;
+            }
+            if t.seems_ok(now.mono) {
+                self.reject(now, ti, s, code::HEARTBEAT, code::TERM_STILL_VALID);
+            }
+            return;
+        }
+        if msg.term < t.cur && t.leader != Who::Member(s) && t.owned() {
+            return self.reject(now, ti, s, code::HEARTBEAT, code::TERM_OUTDATED);
+        }
+        // Q11: C aborts here when the leader field is not the sender; we drop it.
+        if l != Who::Member(s) {
+            self.counters.invalid_leader += 1;
+            return;
+        }
+        t.expect_more_rejects = false;
+        if msg.term > t.cur {
+            t.state = State::Follower;
+            t.leader = l;
+            t.cur = msg.term;
+        }
+        self.become_follower(now, ti, msg);
+        let t = &mut self.tickets[ti];
+        t.leader = l;
+        if t.manual() {
+            t.granted_at |= 1 << s;
+        }
+        self.reply(now, ti, s, code::ACK, code::HEARTBEAT);
+    }
+
+    /// §7.6
+    fn on_update(&mut self, now: Now, ti: usize, s: u8, l: Who, msg: &Msg) {
+        let me = self.me();
+        let t = &mut self.tickets[ti];
+        let gate = ((t.leader != Who::Member(me) && t.leader == l) || !t.owned())
+            && matches!(t.state, State::Init | State::Follower | State::Candidate);
+        if !gate {
+            if t.seems_ok(now.mono) {
+                self.reject(now, ti, s, code::UPDATE, code::TERM_STILL_VALID);
+            }
+            return;
+        }
+        if t.owned() && t.leader != Who::Member(s) {
+            if t.manual() {
+                t.granted_at |= 1 << s;
+            }
+            return self.reject(now, ti, s, code::UPDATE, code::TERM_OUTDATED);
+        }
+        // booth-rs: an UPDATE naming someone else than its sender is dropped (C peers
+        // never send one; following it would hand the lease to a site that never asked).
+        if l != Who::Member(s) {
+            self.counters.invalid_leader += 1;
+            return;
+        }
+        self.become_follower(now, ti, msg);
+        self.tickets[ti].leader = l;
+        self.commit_to_cib(now, ti);
+        self.set_wakeup(now, ti);
+        self.reply(now, ti, s, code::ACK, code::UPDATE);
+    }
+
+    /// §7.7
+    fn on_ack(&mut self, now: Now, ti: usize, l: Who, msg: &Msg) {
+        let me = self.me();
+        let t = &mut self.tickets[ti];
+        if !(t.leader == Who::Member(me) && t.state == State::Leader) {
+            return;
+        }
+        if l != Who::Member(me) && msg.term > t.cur {
+            t.state = State::Follower;
+            t.leader = l;
+            t.cur = msg.term;
+            return;
+        }
+        if msg.term < t.cur || t.next_state == Some(State::Init) {
+            return;
+        }
+        let bits = t.acks_received;
+        let t = &self.tickets[ti];
+        let maj = self.majority(bits);
+        if (msg.request == code::HEARTBEAT || msg.request == code::UPDATE)
+            && msg.term == t.cur
+            && l == t.leader
+            && maj
+        {
+            self.leader_update(now, ti);
+        }
+    }
+
+    /// §7.8
+    fn on_revoke(&mut self, now: Now, ti: usize, s: u8) {
+        let t = &mut self.tickets[ti];
+        if t.state == State::Init && t.leader == Who::NoOne {
+            return self.reply(now, ti, s, code::ACK, code::REVOKE);
+        }
+        if t.leader != Who::Member(s) {
+            if !t.manual() {
+                self.log(
+                    ti,
+                    Level::Error,
+                    "revoke from a site that is not the leader",
+                );
+                return;
+            }
+            t.granted_at &= !(1 << s);
+            let leading = t.state == State::Leader;
+            self.reply(now, ti, s, code::ACK, code::REVOKE);
+            if leading {
+                self.broadcast(now, ti, code::HEARTBEAT, code::ACK, 0, 0);
+            }
+            return;
+        }
+        if t.state != State::Follower {
+            self.log(ti, Level::Error, "revoke while not a follower");
+            return;
+        }
+        t.snapshot();
+        self.reset_ticket(now, ti);
+        self.tickets[ti].leader = Who::NoOne;
+        self.commit_to_cib(now, ti);
+        self.reply(now, ti, s, code::ACK, code::REVOKE);
+    }
+
+    /// §7.9
+    fn on_rejected(&mut self, now: Now, ti: usize, l: Who, msg: &Msg) {
+        let me = self.me();
+        let t = &mut self.tickets[ti];
+        if t.state != State::Candidate {
+            return;
+        }
+        if l == Who::Member(me) {
+            t.expect_more_rejects = true;
+            return;
+        }
+        match msg.result {
+            code::TERM_OUTDATED | code::TERM_STILL_VALID => {
+                t.leader = l;
+                t.expect_more_rejects = true;
+                self.become_follower(now, ti, msg);
+            }
+            code::YOU_OUTDATED => {
+                t.leader = l;
+                t.expect_more_rejects = true;
+                if l.member().is_some() {
+                    self.become_follower(now, ti, msg);
+                } else {
+                    let v = self.decode_valid(msg.valid_for);
+                    let t = &mut self.tickets[ti];
+                    t.term_expires = Some(now.mono + v.min(t.p.expire));
+                    t.cur = msg.term;
+                    t.state = State::Init;
+                }
+            }
+            _ => {}
+        }
+    }
+}

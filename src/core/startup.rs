@@ -1,0 +1,96 @@
+//! Startup of each ticket from what Pacemaker holds, and the inputs that report on
+//! Pacemaker commands and the handler (consensus.md §12, §8.10).
+
+use super::ticket::{Handler, Ticket, Who};
+use super::types::{code, CibTicket, Level, Msg, Now};
+use super::Core;
+
+impl Core {
+    /// The answer to [`super::Action::CibLoad`]: the ticket as Pacemaker holds it, or
+    /// `None` if `crm_ticket` failed or the ticket is absent (§12.1 step 2).
+    pub fn handle_cib_loaded(&mut self, now: Now, ticket: usize, loaded: Option<CibTicket>) {
+        self.expire_overdue(now);
+        if self.tickets.get(ticket).is_some_and(|t| !t.running) {
+            self.start_ticket(now, ticket, loaded);
+        }
+    }
+
+    /// A CIB write finished; C only logs the exit status (§8.9 step 5).
+    pub fn handle_cib_written(&mut self, _now: Now, ticket: usize, ok: bool) {
+        if !ok && ticket < self.tickets.len() {
+            self.log(ticket, Level::Error, "crm_ticket failed");
+        }
+    }
+
+    /// The before-acquire-handler exited with `status`; the ticket's cron runs now
+    /// (C: at the next loop iteration, §3.1).
+    pub fn handle_handler_exit(&mut self, now: Now, ticket: usize, status: i32) {
+        self.expire_overdue(now);
+        let Some(t) = self.tickets.get_mut(ticket) else {
+            return;
+        };
+        match t.handler {
+            Handler::Running => t.handler = Handler::Exited(status),
+            Handler::Ignore => {
+                t.handler = Handler::Idle;
+                return;
+            }
+            Handler::Idle | Handler::Exited(_) => return,
+        }
+        if t.running {
+            let before = t.next_cron;
+            self.cron(now, ticket);
+            if self.tickets[ticket].next_cron == before {
+                self.set_wakeup(now, ticket);
+            }
+        }
+    }
+
+    /// §12.1 for one ticket.
+    pub(super) fn start_ticket(&mut self, now: Now, ti: usize, loaded: Option<CibTicket>) {
+        let p = self.tickets[ti].p;
+        self.tickets[ti] = Ticket::new(p);
+        self.reset_ticket(now, ti);
+        let me = self.me();
+        let t = &mut self.tickets[ti];
+        t.running = true;
+        t.started_at = now.mono;
+        t.quarantine_until = now.mono + p.expire + Ticket::drift_margin(p.expire);
+        if self.members[self.local].kind == super::Kind::Site {
+            if let Some(c) = loaded {
+                let owner = if c.owner == Msg::NO_ONE {
+                    Some(Who::NoOne)
+                } else {
+                    self.members
+                        .iter()
+                        .position(|m| m.id == c.owner && m.kind == super::Kind::Site)
+                        .and_then(|i| u8::try_from(i).ok())
+                        .map(Who::Member)
+                };
+                let exp_ms = c.expires.saturating_mul(1000);
+                let delta = exp_ms.saturating_sub(now.wall_ms);
+                let mono = if delta >= 0 {
+                    now.mono.saturating_add(u64::try_from(delta).unwrap_or(0))
+                } else {
+                    now.mono.saturating_sub(delta.unsigned_abs())
+                };
+                let t = &mut self.tickets[ti];
+                t.term_expires = Some(mono);
+                t.cur = c.term;
+                t.is_granted = c.granted;
+                if let Some(o) = owner {
+                    t.leader = o;
+                }
+                if c.granted && !t.owned() {
+                    t.leader = Who::Member(me);
+                }
+                if owner.is_some() {
+                    self.reconcile(now, ti, None);
+                }
+            }
+            self.tickets[ti].update_cib = true;
+        }
+        self.tickets[ti].start_postpone = true;
+        self.broadcast(now, ti, code::STATUS, code::MY_INDEX, 0, 0);
+    }
+}
