@@ -5,5 +5,6 @@
 // Pure: bytes, text and decisions only.
 pub mod auth; // HMAC-SHA1 trailer and timestamp window; the clock is a parameter
 pub mod config; // booth.conf -> typed Config, errors with file:line
+pub mod keyfile;
 pub mod site_id; // CRC-32 ids of member addresses
-pub mod wire; // bytes <-> typed messages (header, ticket, attr, HMAC trailer)
+pub mod wire; // bytes <-> typed messages (header, ticket, attr, HMAC trailer) // the key file: mode check, one read of at most 64 bytes (the only auth I/O)
