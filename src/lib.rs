@@ -8,3 +8,6 @@ pub mod config; // booth.conf -> typed Config, errors with file:line
 pub mod keyfile;
 pub mod site_id; // CRC-32 ids of member addresses
 pub mod wire; // bytes <-> typed messages (header, ticket, attr, HMAC trailer) // the key file: mode check, one read of at most 64 bytes (the only auth I/O)
+
+// The shell: sockets, files, processes.
+pub mod client; // booth and geostore: argv, TCP request/reply, exit codes
