@@ -155,6 +155,24 @@ fn key_error_text(path: &Path, e: &KeyFileError) -> String {
             "{}: file shall not be readable for anyone but the owner",
             path.display()
         ),
+        // keyfile's Display appends Rust's " (os error N)"; C prints strerror only.
+        KeyFileError::Open { err, .. } => {
+            format!(
+                "cannot open {}: {}",
+                path.display(),
+                super::net::io_text(err)
+            )
+        }
+        KeyFileError::Stat { err, .. } => format!(
+            "cannot stat authentication file {}: {}",
+            path.display(),
+            super::net::io_text(err)
+        ),
+        KeyFileError::Read { err, .. } => format!(
+            "cannot read authentication file {}: {}",
+            path.display(),
+            super::net::io_text(err)
+        ),
         other => other.to_string(),
     }
 }
