@@ -1,11 +1,10 @@
 //! The one binary: `boothd`, `booth` and `geostore` by argv[0] (surface.md §2.1).
+//! The client module parses argv for every personality; `boothd daemon` is not
+//! implemented yet and says so.
+
+use std::os::unix::ffi::OsStringExt;
 
 fn main() {
-    let argv0 = std::env::args_os().next().unwrap_or_default();
-    let name = std::path::Path::new(&argv0)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    eprintln!("{name}: not implemented yet");
-    std::process::exit(1);
+    let argv: Vec<Vec<u8>> = std::env::args_os().map(OsStringExt::into_vec).collect();
+    std::process::exit(booth::client::main(argv));
 }

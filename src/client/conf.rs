@@ -1,0 +1,211 @@
+//! Loading booth.conf, the key and the local member for the client and status modes
+//! (surface.md §2.4): file I/O, `config::parse_bytes`, `keyfile`, interface addresses,
+//! and the run-as user check, with the C tools' messages.
+
+use std::ffi::CString;
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::path::Path;
+
+use super::args::Invocation;
+use super::local::{find_local, interface_addresses};
+use super::log::Logger;
+use super::{ClientConf, Kind, Member, TicketTimes};
+use crate::auth::AuthError;
+use crate::config::{self, Config, MemberKind, Warning};
+use crate::keyfile::{read_key_file, KeyFileError};
+
+/// Which mode loads: clients accept a subnet match for the local member, status does not
+/// and treats an unknown run-as user as fatal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Client,
+    Status,
+}
+
+/// A loaded configuration.
+pub struct Loaded {
+    pub config: Config,
+    pub conf: ClientConf,
+    /// Index of the local member, always set for `Role::Client`.
+    pub local: Option<usize>,
+}
+
+/// Why loading failed.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LoadError {
+    /// Config or key unusable: clients add `cannot read config`; status says
+    /// `Error reading configuration.`
+    Config,
+    /// Already reported, exit 1 without further text (e.g. a bare-stderr config error).
+    Reported,
+    /// Client on a host that is no member (C aborts, Q5).
+    NotAMember,
+}
+
+/// getaddrinfo-based resolver for host names in member lines (Debian resolves them).
+fn resolve_host(host: &str) -> Option<IpAddr> {
+    (host, 0u16)
+        .to_socket_addrs()
+        .ok()?
+        .map(|a: SocketAddr| a.ip())
+        .next()
+}
+
+pub fn load(inv: &Invocation, log: &Logger, role: Role) -> Result<Loaded, LoadError> {
+    let path = String::from_utf8_lossy(&inv.config).into_owned();
+    log.debug(&format!("reading config file {path}"));
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) => {
+            log.error(&format!(
+                "failed to open {path}: {}",
+                super::net::io_text(&e)
+            ));
+            return Err(LoadError::Config);
+        }
+    };
+    let config = match config::parse_bytes(&bytes, &path, &resolve_host) {
+        Ok(c) => c,
+        Err(e) => {
+            if e.is_bare_stderr() {
+                for l in e.c_lines() {
+                    eprintln!("{l}");
+                }
+                return Err(LoadError::Reported);
+            }
+            for l in e.c_lines() {
+                log.error(&l);
+            }
+            return Err(LoadError::Config);
+        }
+    };
+    for w in &config.warnings {
+        // Only the warning C prints; the others are ours and would change the output.
+        if let Warning::EvenMemberCount(_) = w {
+            log.log(super::args::Level::Warn, &w.to_string());
+        }
+    }
+    let key = match &config.authfile {
+        None => None,
+        Some(p) => match read_key_file(p) {
+            Ok(k) => k,
+            Err(e) => {
+                log.error(&key_error_text(p, &e));
+                return Err(LoadError::Config);
+            }
+        },
+    };
+    let conf = ClientConf {
+        members: config
+            .members
+            .iter()
+            .map(|m| Member {
+                kind: match m.kind {
+                    MemberKind::Site => Kind::Site,
+                    MemberKind::Arbitrator => Kind::Arbitrator,
+                },
+                addr_text: m.addr_text.clone(),
+                addr: m.addr,
+                site_id: m.site_id,
+                port: m.port,
+            })
+            .collect(),
+        tickets: config
+            .tickets
+            .iter()
+            .map(|t| TicketTimes {
+                name: t.name.clone(),
+                timeout_ms: t.timeout_ms,
+                retries: t.retries,
+                expire_ms: t.expire_ms,
+                acquire_after_ms: t.acquire_after_ms,
+            })
+            .collect(),
+        key,
+        maxtimeskew: u32::try_from(config.maxtimeskew).unwrap_or(0),
+    };
+    let addrs: Vec<IpAddr> = conf.members.iter().map(|m| m.addr).collect();
+    let local = find_local(&addrs, &interface_addresses(), role == Role::Client);
+    if let Some(i) = local {
+        log.debug(&format!("found myself at {}", conf.members[i].addr_text));
+    }
+    let users_ok = check_run_as(&config, log);
+    match role {
+        Role::Client if local.is_none() => {
+            log.error("Cannot find myself in the configuration.");
+            return Err(LoadError::NotAMember);
+        }
+        Role::Status if !users_ok => return Err(LoadError::Config),
+        _ => {}
+    }
+    Ok(Loaded {
+        config,
+        conf,
+        local,
+    })
+}
+
+/// The C texts for key file failures (surface.md §1.9).
+fn key_error_text(path: &Path, e: &KeyFileError) -> String {
+    match e {
+        KeyFileError::Key {
+            err: AuthError::KeyReadable { .. },
+            ..
+        } => format!(
+            "{}: file shall not be readable for anyone but the owner",
+            path.display()
+        ),
+        // keyfile's Display appends Rust's " (os error N)"; C prints strerror only.
+        KeyFileError::Open { err, .. } => {
+            format!(
+                "cannot open {}: {}",
+                path.display(),
+                super::net::io_text(err)
+            )
+        }
+        KeyFileError::Stat { err, .. } => format!(
+            "cannot stat authentication file {}: {}",
+            path.display(),
+            super::net::io_text(err)
+        ),
+        KeyFileError::Read { err, .. } => format!(
+            "cannot read authentication file {}: {}",
+            path.display(),
+            super::net::io_text(err)
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// The run-as user and group must resolve (surface.md §1.10); C logs and carries on,
+/// except in status mode. Names starting with a digit are numeric ids.
+fn check_run_as(config: &Config, log: &Logger) -> bool {
+    let user = &config.run_as.site_user;
+    let group = &config.run_as.site_group;
+    let mut ok = true;
+    if !user.starts_with(|c: char| c.is_ascii_digit()) && !user_exists(user) {
+        log.error(&format!("User \"{user}\" cannot be resolved into a UID."));
+        ok = false;
+    }
+    if ok && !group.starts_with(|c: char| c.is_ascii_digit()) && !group_exists(group) {
+        log.error(&format!("Group \"{group}\" cannot be resolved into a UID."));
+        ok = false;
+    }
+    ok
+}
+
+fn user_exists(name: &str) -> bool {
+    let Ok(c) = CString::new(name) else {
+        return false;
+    };
+    // SAFETY: getpwnam with a valid NUL-terminated name; we only test the pointer.
+    !unsafe { libc::getpwnam(c.as_ptr()) }.is_null()
+}
+
+fn group_exists(name: &str) -> bool {
+    let Ok(c) = CString::new(name) else {
+        return false;
+    };
+    // SAFETY: getgrnam with a valid NUL-terminated name; we only test the pointer.
+    !unsafe { libc::getgrnam(c.as_ptr()) }.is_null()
+}

@@ -1,0 +1,666 @@
+//! The client interop matrix (issue 6): {our client, C client} × {C daemon, our daemon},
+//! with and without `authfile`. For every case both clients run against the same
+//! formation in the same state; stdout and stderr must be equal after masking time
+//! stamps and pids (`harness::mask`), exit codes equal unmasked, except the documented
+//! 1.2 fixes (surface.md Q3: exit 1 where Debian exits 0).
+
+mod harness;
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+
+use harness::{Formation, Impl, Output, Spec};
+
+/// One command line, run once per client.
+struct Case {
+    name: &'static str,
+    /// `booth` or `geostore`.
+    prog: &'static str,
+    node: &'static str,
+    /// Arguments after the program; `@CONF@` = the node's config, `@LOCK@` its lock file,
+    /// `@site1@`… member addresses, `@BADKEY@`/`@NOKEY@`/`@KEY@` config variants.
+    args: &'static [&'static str],
+    /// Run with the C client before each run (output ignored): brings the formation into
+    /// the state the case needs.
+    setup: &'static [(&'static str, &'static str, &'static [&'static str])],
+    /// Exit codes (C, ours) when they differ on purpose.
+    exit_diff: Option<(i32, i32)>,
+    /// Only with auth on / off (None: both).
+    auth: Option<bool>,
+}
+
+const fn case(
+    name: &'static str,
+    prog: &'static str,
+    node: &'static str,
+    args: &'static [&'static str],
+) -> Case {
+    Case {
+        name,
+        prog,
+        node,
+        args,
+        setup: &[],
+        exit_diff: None,
+        auth: None,
+    }
+}
+
+impl Case {
+    const fn setup(
+        mut self,
+        s: &'static [(&'static str, &'static str, &'static [&'static str])],
+    ) -> Case {
+        self.setup = s;
+        self
+    }
+    /// surface.md Q3: Debian exits 0, 1.2 (and we) exit 1.
+    const fn q3(mut self) -> Case {
+        self.exit_diff = Some((0, 1));
+        self
+    }
+    const fn auth_only(mut self, on: bool) -> Case {
+        self.auth = Some(on);
+        self
+    }
+}
+
+const REVOKE: (&str, &str, &[&str]) = ("booth", "site1", &["revoke", "-c", "@CONF@", "tA"]);
+const GRANT1: (&str, &str, &[&str]) = ("booth", "site1", &["grant", "-c", "@CONF@", "tA"]);
+const SET_A: (&str, &str, &[&str]) = (
+    "geostore",
+    "site1",
+    &["set", "-c", "@CONF@", "-t", "tA", "a1", "value with space"],
+);
+
+fn cases() -> Vec<Case> {
+    vec![
+        // surface.md §2.6 list / peers, any member answers.
+        case("list", "booth", "site1", &["list", "-c", "@CONF@"]),
+        case(
+            "list at arbitrator",
+            "booth",
+            "arb1",
+            &["list", "-c", "@CONF@"],
+        ),
+        case(
+            "list -s site2",
+            "booth",
+            "site1",
+            &["list", "-c", "@CONF@", "-s", "@site2@"],
+        ),
+        case(
+            "list -s other",
+            "booth",
+            "site1",
+            &["list", "-c", "@CONF@", "-s", "other"],
+        ),
+        case(
+            "list positional ignored",
+            "booth",
+            "site1",
+            &["list", "-c", "@CONF@", "tA"],
+        ),
+        case(
+            "list -s unknown (rc 2)",
+            "booth",
+            "site1",
+            &["list", "-c", "@CONF@", "-s", "10.99.99.99"],
+        ),
+        case("peers", "booth", "site1", &["peers", "-c", "@CONF@"]),
+        case(
+            "peers at arbitrator",
+            "booth",
+            "arb1",
+            &["peers", "-c", "@CONF@"],
+        ),
+        case(
+            "peers -s site2",
+            "booth",
+            "site1",
+            &["peers", "-c", "@CONF@", "-s", "@site2@"],
+        ),
+        case(
+            "status",
+            "booth",
+            "site1",
+            &["status", "-c", "@CONF@", "-l", "@LOCK@"],
+        ),
+        case(
+            "status -S",
+            "booth",
+            "site1",
+            &["status", "-S", "-c", "@CONF@", "-l", "@LOCK@"],
+        ),
+        case(
+            "status -S no pid file",
+            "booth",
+            "site1",
+            &["status", "-S", "-c", "@CONF@", "-l", "/nonexistent/x.pid"],
+        ),
+        // grant (surface.md §2.6, wire.md §6.3)
+        case("grant", "booth", "site1", &["grant", "-c", "@CONF@", "tA"]).setup(&[REVOKE]),
+        case(
+            "grant -w",
+            "booth",
+            "site1",
+            &["grant", "-w", "-c", "@CONF@", "tA"],
+        )
+        .setup(&[REVOKE]),
+        case(
+            "grant -F",
+            "booth",
+            "site1",
+            &["grant", "-F", "-c", "@CONF@", "tA"],
+        )
+        .setup(&[REVOKE]),
+        case(
+            "grant -C",
+            "booth",
+            "site1",
+            &["grant", "-C", "-c", "@CONF@", "tA"],
+        )
+        .setup(&[REVOKE]),
+        case(
+            "grant -s site2",
+            "booth",
+            "site1",
+            &["grant", "-c", "@CONF@", "-s", "@site2@", "tA"],
+        )
+        .setup(&[REVOKE]),
+        case(
+            "grant -s other",
+            "booth",
+            "site1",
+            &["grant", "-c", "@CONF@", "-s", "other", "tA"],
+        )
+        .setup(&[REVOKE]),
+        case(
+            "Hawk: client grant -t -s",
+            "booth",
+            "site2",
+            &[
+                "client", "grant", "-t", "tA", "-s", "@site1@", "-c", "@CONF@",
+            ],
+        )
+        .setup(&[REVOKE]),
+        case(
+            "grant granted elsewhere",
+            "booth",
+            "site2",
+            &["grant", "-c", "@CONF@", "tA"],
+        )
+        .setup(&[REVOKE, GRANT1]),
+        case(
+            "grant granted here",
+            "booth",
+            "site1",
+            &["grant", "-c", "@CONF@", "tA"],
+        )
+        .setup(&[REVOKE, GRANT1]),
+        case(
+            "grant unknown ticket",
+            "booth",
+            "site1",
+            &["grant", "-c", "@CONF@", "tZ"],
+        ),
+        case(
+            "grant -s unknown site",
+            "booth",
+            "site1",
+            &["grant", "-c", "@CONF@", "-s", "10.99.99.99", "tA"],
+        )
+        .q3(),
+        case(
+            "grant at arbitrator",
+            "booth",
+            "arb1",
+            &["grant", "-c", "@CONF@", "tA"],
+        )
+        .q3(),
+        case(
+            "grant -s arbitrator",
+            "booth",
+            "site1",
+            &["grant", "-c", "@CONF@", "-s", "@arb1@", "tA"],
+        )
+        .q3(),
+        case(
+            "grant without ticket",
+            "booth",
+            "site1",
+            &["grant", "-c", "@CONF@"],
+        )
+        .q3(),
+        case(
+            "grant ticket lost before -c",
+            "booth",
+            "site1",
+            &["grant", "tA", "-c", "@CONF@"],
+        )
+        .q3(),
+        // revoke (wire.md §6.4)
+        case(
+            "revoke at leader",
+            "booth",
+            "site1",
+            &["revoke", "-c", "@CONF@", "tA"],
+        )
+        .setup(&[REVOKE, GRANT1]),
+        case(
+            "revoke redirected",
+            "booth",
+            "site2",
+            &["revoke", "-c", "@CONF@", "tA"],
+        )
+        .setup(&[REVOKE, GRANT1]),
+        case(
+            "revoke -w",
+            "booth",
+            "site1",
+            &["revoke", "-w", "-c", "@CONF@", "tA"],
+        )
+        .setup(&[REVOKE, GRANT1]),
+        case(
+            "revoke -s site1",
+            "booth",
+            "site2",
+            &["revoke", "-c", "@CONF@", "-s", "@site1@", "tA"],
+        )
+        .setup(&[REVOKE, GRANT1]),
+        case(
+            "revoke not owned",
+            "booth",
+            "site1",
+            &["revoke", "-c", "@CONF@", "tA"],
+        )
+        .setup(&[REVOKE]),
+        case(
+            "revoke unknown ticket",
+            "booth",
+            "site1",
+            &["revoke", "-c", "@CONF@", "tZ"],
+        ),
+        case(
+            "revoke at arbitrator",
+            "booth",
+            "arb1",
+            &["revoke", "-c", "@CONF@", "tA"],
+        )
+        .q3(),
+        // geostore (surface.md §5)
+        case(
+            "geostore set",
+            "geostore",
+            "site1",
+            &["set", "-c", "@CONF@", "-t", "tA", "a1", "v1"],
+        ),
+        case(
+            "geostore get",
+            "geostore",
+            "site1",
+            &["get", "-c", "@CONF@", "-t", "tA", "a1"],
+        )
+        .setup(&[SET_A]),
+        case(
+            "geostore list",
+            "geostore",
+            "site1",
+            &["list", "-c", "@CONF@", "-t", "tA"],
+        )
+        .setup(&[SET_A]),
+        case(
+            "geostore list other ticket",
+            "geostore",
+            "site1",
+            &["list", "-c", "@CONF@", "-t", "tB"],
+        ),
+        case(
+            "geostore delete",
+            "geostore",
+            "site1",
+            &["delete", "-c", "@CONF@", "-t", "tA", "a1"],
+        )
+        .setup(&[SET_A]),
+        case(
+            "geostore delete missing",
+            "geostore",
+            "site1",
+            &["delete", "-c", "@CONF@", "-t", "tA", "nope"],
+        ),
+        case(
+            "geostore get missing",
+            "geostore",
+            "site1",
+            &["get", "-c", "@CONF@", "-t", "tA", "nope"],
+        ),
+        case(
+            "geostore unknown ticket",
+            "geostore",
+            "site1",
+            &["list", "-c", "@CONF@", "-t", "tZ"],
+        ),
+        case(
+            "geostore no ticket",
+            "geostore",
+            "site1",
+            &["get", "-c", "@CONF@", "a1"],
+        ),
+        case(
+            "geostore set at arbitrator",
+            "geostore",
+            "site1",
+            &["set", "-c", "@CONF@", "-s", "@arb1@", "-t", "tA", "a", "b"],
+        ),
+        case(
+            "geostore list at arbitrator",
+            "geostore",
+            "site1",
+            &["list", "-c", "@CONF@", "-s", "@arb1@", "-t", "tA"],
+        ),
+        case(
+            "geostore set -s unknown",
+            "geostore",
+            "site1",
+            &[
+                "set",
+                "-c",
+                "@CONF@",
+                "-s",
+                "10.99.99.99",
+                "-t",
+                "tA",
+                "a",
+                "b",
+            ],
+        ),
+        case(
+            "geostore get -s unknown (rc 2)",
+            "geostore",
+            "site1",
+            &["get", "-c", "@CONF@", "-s", "10.99.99.99", "-t", "tA", "a"],
+        ),
+        case(
+            "geostore set -s other",
+            "geostore",
+            "site1",
+            &["set", "-c", "@CONF@", "-s", "other", "-t", "tA", "a", "b"],
+        ),
+        case(
+            "geostore not enough arguments",
+            "geostore",
+            "site1",
+            &["set", "-c", "@CONF@", "-t", "tA", "a"],
+        ),
+        // Wrong or missing key (surface.md §8, lab README).
+        case(
+            "list wrong key",
+            "booth",
+            "site1",
+            &["list", "-c", "@BADKEY@"],
+        )
+        .auth_only(true),
+        case(
+            "peers wrong key",
+            "booth",
+            "site1",
+            &["peers", "-c", "@BADKEY@"],
+        )
+        .auth_only(true),
+        case(
+            "grant wrong key",
+            "booth",
+            "site1",
+            &["grant", "-c", "@BADKEY@", "tA"],
+        )
+        .setup(&[REVOKE])
+        .auth_only(true),
+        case(
+            "geostore list wrong key",
+            "geostore",
+            "site1",
+            &["list", "-c", "@BADKEY@", "-t", "tA"],
+        )
+        .auth_only(true),
+        case(
+            "geostore set wrong key",
+            "geostore",
+            "site1",
+            &["set", "-c", "@BADKEY@", "-t", "tA", "a", "b"],
+        )
+        .auth_only(true),
+        case(
+            "list without key",
+            "booth",
+            "site1",
+            &["list", "-c", "@NOKEY@"],
+        )
+        .auth_only(true),
+        case(
+            "grant without key",
+            "booth",
+            "site1",
+            &["grant", "-c", "@NOKEY@", "tA"],
+        )
+        .setup(&[REVOKE])
+        .auth_only(true),
+        case(
+            "geostore get without key",
+            "geostore",
+            "site1",
+            &["get", "-c", "@NOKEY@", "-t", "tA", "a"],
+        )
+        .auth_only(true),
+        case(
+            "geostore delete without key",
+            "geostore",
+            "site1",
+            &["delete", "-c", "@NOKEY@", "-t", "tA", "a"],
+        )
+        .auth_only(true),
+        case(
+            "list with key, daemon without",
+            "booth",
+            "site1",
+            &["list", "-c", "@KEY@"],
+        )
+        .auth_only(false),
+        case(
+            "grant with key, daemon without",
+            "booth",
+            "site1",
+            &["grant", "-c", "@KEY@", "tA"],
+        )
+        .setup(&[REVOKE])
+        .auth_only(false),
+        case(
+            "geostore set with key, daemon without",
+            "geostore",
+            "site1",
+            &["set", "-c", "@KEY@", "-t", "tA", "a", "b"],
+        )
+        .auth_only(false),
+    ]
+}
+
+/// Cases after arb1's daemon was stopped: connection refused, status not running.
+fn cases_arb_down() -> Vec<Case> {
+    vec![
+        case(
+            "list, daemon not running",
+            "booth",
+            "arb1",
+            &["list", "-c", "@CONF@"],
+        ),
+        case(
+            "list -s stopped member",
+            "booth",
+            "site1",
+            &["list", "-c", "@CONF@", "-s", "@arb1@"],
+        ),
+        case(
+            "geostore get -s stopped member",
+            "geostore",
+            "site1",
+            &["get", "-c", "@CONF@", "-s", "@arb1@", "-t", "tA", "a"],
+        ),
+        case(
+            "status -S, daemon not running",
+            "booth",
+            "arb1",
+            &["status", "-S", "-c", "@CONF@", "-l", "@LOCK@"],
+        ),
+        case(
+            "status, daemon not running",
+            "booth",
+            "arb1",
+            &["status", "-c", "@CONF@", "-l", "@LOCK@"],
+        ),
+    ]
+}
+
+/// Writes config variants next to each node's booth.conf: `bad.conf` (another key),
+/// `nokey.conf` (no authfile), `key.conf` (a key the daemons do not have).
+fn write_variants(f: &Formation) {
+    for n in f.names() {
+        let node = f.node(&n);
+        let conf = fs::read_to_string(node.conf()).unwrap_or_default();
+        let plain: String = conf
+            .lines()
+            .filter(|l| !l.starts_with("authfile"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let key = node.dir.join("other.key");
+        fs::write(&key, "a-key-no-daemon-has-0123456789\n").expect("write key");
+        fs::set_permissions(&key, fs::Permissions::from_mode(0o600)).expect("chmod");
+        let with_key = plain.replacen(
+            "\nticket",
+            &format!("\nauthfile = {}\nticket", key.display()),
+            1,
+        );
+        fs::write(node.dir.join("bad.conf"), &with_key).expect("bad.conf");
+        fs::write(node.dir.join("key.conf"), &with_key).expect("key.conf");
+        fs::write(node.dir.join("nokey.conf"), &plain).expect("nokey.conf");
+    }
+}
+
+fn expand(f: &Formation, node: &str, a: &str) -> String {
+    let n = f.node(node);
+    let mut s = a
+        .replace("@CONF@", &n.conf_str())
+        .replace("@LOCK@", &n.lock().to_string_lossy())
+        .replace("@BADKEY@", &n.dir.join("bad.conf").to_string_lossy())
+        .replace("@NOKEY@", &n.dir.join("nokey.conf").to_string_lossy())
+        .replace("@KEY@", &n.dir.join("key.conf").to_string_lossy());
+    for m in f.names() {
+        s = s.replace(&format!("@{m}@"), &f.addr(&m));
+    }
+    s
+}
+
+fn run(f: &mut Formation, imp: &Impl, prog: &str, node: &str, args: &[&str]) -> Output {
+    let args: Vec<String> = args.iter().map(|a| expand(f, node, a)).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    f.client(imp, prog, node, &args)
+}
+
+/// The C daemon stamps replies with wall-clock seconds but monotonic microseconds
+/// (wire.md §4.4), so two replies within one connection are now and then out of order and
+/// the client (C or ours) warns "packet timestamp older than previous one". That depends
+/// on the daemon's clock, not on the client: the line is left out of the comparison.
+fn without_clock_warning(s: &str) -> String {
+    s.split_inclusive('\n')
+        .filter(|l| !l.contains("packet timestamp older than previous one"))
+        .collect()
+}
+
+/// Runs every case with both clients; returns the failures (empty = all equal).
+fn run_cases(f: &mut Formation, cases: &[Case], auth: bool, report: &mut Vec<String>) -> usize {
+    let c = Impl::c();
+    let ours = Impl::ours();
+    let mut n = 0;
+    for k in cases {
+        if k.auth.is_some_and(|a| a != auth) {
+            continue;
+        }
+        n += 1;
+        let mut outs = Vec::new();
+        for imp in [&c, &ours] {
+            for (prog, node, args) in k.setup {
+                run(f, &c, prog, node, args);
+            }
+            outs.push(run(f, imp, k.prog, k.node, k.args));
+        }
+        let (oc, oo) = (&outs[0], &outs[1]);
+        let (so_c, se_c, _) = oc.masked();
+        let (so_o, se_o, _) = oo.masked();
+        let (se_c, se_o) = (without_clock_warning(&se_c), without_clock_warning(&se_o));
+        let want_exit = k.exit_diff.unwrap_or((oc.code, oc.code));
+        let mut bad = Vec::new();
+        if so_c != so_o {
+            bad.push("stdout");
+        }
+        if se_c != se_o {
+            bad.push("stderr");
+        }
+        if (oc.code, oo.code) != want_exit {
+            bad.push("exit code");
+        }
+        if oo.timed_out || oc.timed_out {
+            bad.push("timeout");
+        }
+        if !bad.is_empty() {
+            report.push(format!(
+                "CASE {} (auth {auth}): {} differ\n=== C: {oc}\n=== ours: {oo}",
+                k.name,
+                bad.join(", ")
+            ));
+        }
+    }
+    n
+}
+
+fn matrix(daemon: Impl, auth: bool) {
+    let spec = Spec::new(2, 1)
+        .tickets(&["tA", "tB"])
+        .auth(auth)
+        .daemon(daemon.boothd.clone());
+    let mut f = Formation::new(spec);
+    write_variants(&f);
+    let mut report = Vec::new();
+    let mut n = run_cases(&mut f, &cases(), auth, &mut report);
+    f.stop("arb1");
+    n += run_cases(&mut f, &cases_arb_down(), auth, &mut report);
+    eprintln!(
+        "matrix {} daemon, auth {auth}: {n} cases, {} differ",
+        daemon.name,
+        report.len()
+    );
+    assert!(report.is_empty(), "{}", report.join("\n\n"));
+}
+
+#[test]
+fn matrix_c_daemon_without_auth() {
+    skip_unless_ready!();
+    matrix(Impl::c(), false);
+}
+
+#[test]
+fn matrix_c_daemon_with_auth() {
+    skip_unless_ready!();
+    matrix(Impl::c(), true);
+}
+
+#[test]
+#[ignore = "our daemon is not implemented yet (issue: core/daemon)"]
+fn matrix_our_daemon_without_auth() {
+    skip_unless_ready!();
+    matrix(Impl::ours(), false);
+}
+
+#[test]
+#[ignore = "our daemon is not implemented yet (issue: core/daemon)"]
+fn matrix_our_daemon_with_auth() {
+    skip_unless_ready!();
+    matrix(Impl::ours(), true);
+}
