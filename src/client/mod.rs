@@ -99,10 +99,7 @@ pub fn main(argv: Vec<Vec<u8>>) -> i32 {
     };
     let logger = Logger::new(entity, inv.debug > 0);
     match inv.mode {
-        Mode::Daemon => {
-            logger.error("daemon mode is not implemented yet in booth-rs");
-            1
-        }
+        Mode::Daemon => crate::daemon::run(&inv),
         Mode::Status => status::run(&inv, &logger),
         Mode::Client(_) | Mode::Geostore(_) => {
             match conf::load(&inv, &logger, conf::Role::Client) {

@@ -25,6 +25,8 @@ pub struct Spec {
     pub env: Vec<(OsString, OsString)>,
     pub stdin: Option<&'static [u8]>,
     pub capture_stdout: bool,
+    /// Send stderr to /dev/null (C silences the `crm_ticket` probe so).
+    pub quiet_stderr: bool,
 }
 
 /// How a child ended.
@@ -113,6 +115,11 @@ impl<T> Children<T> {
             })
             .stdout(if spec.capture_stdout {
                 Stdio::piped()
+            } else {
+                Stdio::inherit()
+            })
+            .stderr(if spec.quiet_stderr {
+                Stdio::null()
             } else {
                 Stdio::inherit()
             });
