@@ -109,6 +109,30 @@ fn cases() -> Vec<Case> {
         ),
         case("peers", "booth", "site1", &["peers", "-c", "@CONF@"]),
         case(
+            "list -D (debug lines)",
+            "booth",
+            "site1",
+            &["list", "-D", "-c", "@CONF@"],
+        ),
+        case(
+            "list -D -D at arbitrator",
+            "booth",
+            "arb1",
+            &["list", "-D", "-D", "-c", "@CONF@"],
+        ),
+        case(
+            "status -D",
+            "booth",
+            "site1",
+            &["status", "-D", "-c", "@CONF@", "-l", "@LOCK@"],
+        ),
+        case(
+            "boothd status -S",
+            "boothd",
+            "site1",
+            &["status", "-S", "-c", "@CONF@", "-l", "@LOCK@"],
+        ),
+        case(
             "peers at arbitrator",
             "booth",
             "arb1",

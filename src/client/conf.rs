@@ -7,7 +7,7 @@ use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::path::Path;
 
 use super::args::Invocation;
-use super::local::{find_local, interface_addresses};
+use super::local::{find_local_traced, interface_addresses};
 use super::log::Logger;
 use super::{ClientConf, Kind, Member, TicketTimes};
 use crate::auth::AuthError;
@@ -88,7 +88,16 @@ pub fn load(inv: &Invocation, log: &Logger, role: Role) -> Result<Loaded, LoadEr
     let key = match &config.authfile {
         None => None,
         Some(p) => match read_key_file(p) {
-            Ok(k) => k,
+            Ok(k) => {
+                if let Some(k) = &k {
+                    log.debug(&format!(
+                        "read key of size {} in authfile {}",
+                        k.as_bytes().len(),
+                        p.display()
+                    ));
+                }
+                k
+            }
             Err(e) => {
                 log.error(&key_error_text(p, &e));
                 return Err(LoadError::Config);
@@ -125,9 +134,13 @@ pub fn load(inv: &Invocation, log: &Logger, role: Role) -> Result<Loaded, LoadEr
         maxtimeskew: u32::try_from(config.maxtimeskew).unwrap_or(0),
     };
     let addrs: Vec<IpAddr> = conf.members.iter().map(|m| m.addr).collect();
-    let local = find_local(&addrs, &interface_addresses(), role == Role::Client);
-    if let Some(i) = local {
-        log.debug(&format!("found myself at {}", conf.members[i].addr_text));
+    let (local, trace) = find_local_traced(&addrs, &interface_addresses(), role == Role::Client);
+    for (i, bits) in trace {
+        let at = &conf.members[i].addr_text;
+        match bits {
+            Some(b) => log.debug(&format!("found myself at {at} ({b} bits matched)")),
+            None => log.debug(&format!("found myself at {at} (exact match)")),
+        }
     }
     let users_ok = check_run_as(&config, log);
     match role {
