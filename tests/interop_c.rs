@@ -11,7 +11,7 @@ use harness::{Formation, Impl, Spec};
 fn c_grant_reaches_every_member_and_the_cib() {
     skip_unless_ready!();
     let c = Impl::c();
-    let mut f = Formation::new(Spec::new(2, 1));
+    let f = Formation::new(Spec::new(2, 1));
     let conf1 = f.conf("site1");
 
     let out = f.booth(&c, "site1", &["list", "-c", &conf1]);

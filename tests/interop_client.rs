@@ -109,6 +109,19 @@ fn cases() -> Vec<Case> {
         ),
         case("peers", "booth", "site1", &["peers", "-c", "@CONF@"]),
         case(
+            "list -s localhost (resolved, rc 2)",
+            "booth",
+            "site1",
+            &["list", "-c", "@CONF@", "-s", "localhost"],
+        ),
+        case(
+            "grant -s localhost (resolved)",
+            "booth",
+            "site1",
+            &["grant", "-c", "@CONF@", "-s", "localhost", "tA"],
+        )
+        .q3(),
+        case(
             "list -D (debug lines)",
             "booth",
             "site1",
@@ -582,7 +595,7 @@ fn expand(f: &Formation, node: &str, a: &str) -> String {
     s
 }
 
-fn run(f: &mut Formation, imp: &Impl, prog: &str, node: &str, args: &[&str]) -> Output {
+fn run(f: &Formation, imp: &Impl, prog: &str, node: &str, args: &[&str]) -> Output {
     let args: Vec<String> = args.iter().map(|a| expand(f, node, a)).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     f.client(imp, prog, node, &args)
@@ -687,4 +700,42 @@ fn matrix_our_daemon_without_auth() {
 fn matrix_our_daemon_with_auth() {
     skip_unless_ready!();
     matrix(Impl::ours(), true);
+}
+
+/// surface.md §2.6: a member that drops our SYNs: `connect to <addr> got a timeout` after
+/// 10 s, exit 1, for list, grant and geostore alike (C and ours run concurrently).
+#[test]
+fn connect_timeout_matches_c() {
+    skip_unless_ready!();
+    let f = Formation::new(Spec::new(2, 1));
+    f.drop_tcp("site2");
+    let conf = f.conf("site1");
+    let site2 = f.addr("site2");
+    let cmds: Vec<(&str, Vec<&str>)> = vec![
+        ("booth", vec!["list", "-c", &conf, "-s", &site2]),
+        ("booth", vec!["grant", "-c", &conf, "-s", &site2, "tA"]),
+        (
+            "geostore",
+            vec!["set", "-c", &conf, "-s", &site2, "-t", "tA", "a", "b"],
+        ),
+    ];
+    let outs: Vec<(Output, Output)> = std::thread::scope(|s| {
+        let handles: Vec<_> = cmds
+            .iter()
+            .map(|(prog, args)| {
+                let f = &f;
+                let c = s.spawn(move || f.client(&Impl::c(), prog, "site1", args));
+                let o = s.spawn(move || f.client(&Impl::ours(), prog, "site1", args));
+                (c, o)
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|(c, o)| (c.join().expect("C run"), o.join().expect("our run")))
+            .collect()
+    });
+    for (c, o) in &outs {
+        assert_eq!(c.masked(), o.masked(), "\n=== C: {c}\n=== ours: {o}");
+        assert!(o.stderr.contains("got a timeout"), "{o}");
+    }
 }

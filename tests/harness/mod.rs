@@ -371,8 +371,6 @@ pub struct Formation {
     pub dir: PathBuf,
     pub nodes: Vec<Node>,
     pub spec: Spec,
-    /// Per client implementation, a directory with `booth` and `geostore` links.
-    client_dirs: BTreeMap<&'static str, PathBuf>,
     claim: PathBuf,
 }
 
@@ -579,7 +577,6 @@ impl Formation {
             dir: dir.clone(),
             nodes: Vec::new(),
             spec: spec.clone(),
-            client_dirs: BTreeMap::new(),
             claim,
         };
         fs::create_dir_all(&dir).expect("create formation dir");
@@ -868,40 +865,47 @@ impl Formation {
         capture(cmd, Duration::from_secs(10))
     }
 
-    /// A directory with `booth` and `geostore` (links to the implementation's binaries),
-    /// first on the client's PATH so that argv[0] is exactly `booth`/`geostore`.
-    fn client_dir(&mut self, imp: &Impl) -> PathBuf {
-        if let Some(d) = self.client_dirs.get(imp.name) {
-            return d.clone();
-        }
+    /// A directory with `booth`, `geostore` and `boothd` (links to the implementation's
+    /// binaries), first on the client's PATH so that argv[0] is exactly the name.
+    fn client_dir(&self, imp: &Impl) -> PathBuf {
         let d = self.dir.join(format!("clients-{}", imp.name));
-        fs::create_dir_all(&d).expect("client dir");
-        symlink(&imp.booth, d.join("booth")).expect("link booth");
-        symlink(&imp.geostore, d.join("geostore")).expect("link geostore");
-        symlink(&imp.boothd, d.join("boothd")).expect("link boothd");
-        self.client_dirs.insert(imp.name, d.clone());
+        if !d.exists() {
+            let _guard = CLAIM_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+            let tmp = self.dir.join(format!(
+                ".clients-{}-{:?}",
+                imp.name,
+                thread::current().id()
+            ));
+            fs::create_dir_all(&tmp).expect("client dir");
+            symlink(&imp.booth, tmp.join("booth")).expect("link booth");
+            symlink(&imp.geostore, tmp.join("geostore")).expect("link geostore");
+            symlink(&imp.boothd, tmp.join("boothd")).expect("link boothd");
+            if fs::rename(&tmp, &d).is_err() {
+                let _ = fs::remove_dir_all(&tmp);
+            }
+        }
         d
     }
 
     /// Runs `booth ARGS...` of `imp` in the member's namespace (argv[0] = `booth`).
     /// Arguments are passed as given: add `-c` yourself (see [`Formation::conf`]).
-    pub fn booth(&mut self, imp: &Impl, name: &str, args: &[&str]) -> Output {
+    pub fn booth(&self, imp: &Impl, name: &str, args: &[&str]) -> Output {
         self.client(imp, "booth", name, args)
     }
 
     /// Runs `geostore ARGS...` of `imp` in the member's namespace.
-    pub fn geostore(&mut self, imp: &Impl, name: &str, args: &[&str]) -> Output {
+    pub fn geostore(&self, imp: &Impl, name: &str, args: &[&str]) -> Output {
         self.client(imp, "geostore", name, args)
     }
 
     /// Runs program `prog` (`booth`, `geostore`, `boothd`) of `imp` in the member's
     /// namespace with a clean environment; 20 s timeout.
-    pub fn client(&mut self, imp: &Impl, prog: &str, name: &str, args: &[&str]) -> Output {
+    pub fn client(&self, imp: &Impl, prog: &str, name: &str, args: &[&str]) -> Output {
         self.client_timeout(imp, prog, name, args, Duration::from_secs(20))
     }
 
     pub fn client_timeout(
-        &mut self,
+        &self,
         imp: &Impl,
         prog: &str,
         name: &str,
@@ -922,6 +926,24 @@ impl Formation {
         let args: Vec<String> = args.iter().map(|a| (*a).to_string()).collect();
         let cmd = ns_command(&node.ns, &node.dir, &[], Path::new(prog), &args);
         capture(cmd, Duration::from_secs(20))
+    }
+
+    /// Drops incoming TCP to the booth port in the member's namespace (nftables), so
+    /// that connecting to it times out.
+    pub fn drop_tcp(&self, name: &str) {
+        let ns = &self.node(name).ns;
+        run_ok(
+            "ip",
+            &[
+                "netns",
+                "exec",
+                ns,
+                "nft",
+                "add table inet brs; \
+                 add chain inet brs in { type filter hook input priority 0; }; \
+                 add rule inet brs in tcp dport 9929 drop",
+            ],
+        );
     }
 
     /// The config path of a member, for `-c`.
