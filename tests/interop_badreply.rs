@@ -254,6 +254,39 @@ fn grant_more_thrice(s: &mut TcpStream) {
     }
     thread::sleep(Duration::from_millis(300));
 }
+fn grant_more_pend_pend_ok(s: &mut TcpStream) {
+    for r in [
+        ResultCode::More,
+        ResultCode::CibPending,
+        ResultCode::CibPending,
+        ResultCode::Other(0),
+    ] {
+        send(s, &ticket_reply(r, FROM));
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+fn grant_more_four_then_ok(s: &mut TcpStream) {
+    for _ in 0..4 {
+        send(s, &ticket_reply(ResultCode::More, FROM));
+        thread::sleep(Duration::from_millis(20));
+    }
+    send(s, &ticket_reply(ResultCode::Other(0), FROM));
+}
+fn grant_handler_failed(s: &mut TcpStream) {
+    send(s, &ticket_reply(ResultCode::ExtFailed, FROM));
+}
+fn grant_attr_prereq(s: &mut TcpStream) {
+    send(s, &ticket_reply(ResultCode::AttrPrereq, FROM));
+}
+fn grant_async(s: &mut TcpStream) {
+    send(s, &ticket_reply(ResultCode::Async, FROM));
+}
+fn grant_sync_fail(s: &mut TcpStream) {
+    send(s, &ticket_reply(ResultCode::SyncFail, FROM));
+}
+fn grant_auth(s: &mut TcpStream) {
+    send(s, &ticket_reply(ResultCode::Auth, FROM));
+}
 fn grant_busy(s: &mut TcpStream) {
     send(s, &ticket_reply(ResultCode::Busy, FROM));
 }
@@ -386,7 +419,7 @@ fn list_and_peers_bad_replies() {
 }
 
 #[test]
-fn grant_bad_replies() {
+fn grant_reply_sequences_and_bad_replies() {
     let Some(f) = setup() else { return };
     let mut r = Vec::new();
     let g: &[&str] = &["grant", "tA"];
@@ -405,6 +438,63 @@ fn grant_bad_replies() {
         &mut r,
     );
     f.compare("grant: unknown result", "booth", g, grant_busy, &mut r);
+    f.compare(
+        "grant -C: More, Pend, Pend, 0",
+        "booth",
+        &["grant", "-C", "tA"],
+        grant_more_pend_pend_ok,
+        &mut r,
+    );
+    f.compare(
+        "grant: More, Pend without -C",
+        "booth",
+        g,
+        grant_more_pend_pend_ok,
+        &mut r,
+    );
+    f.compare(
+        "grant -w: More x4, then 0",
+        "booth",
+        &["grant", "-w", "tA"],
+        grant_more_four_then_ok,
+        &mut r,
+    );
+    f.compare(
+        "grant: More x4 without -w gives up",
+        "booth",
+        g,
+        grant_more_four_then_ok,
+        &mut r,
+    );
+    f.compare(
+        "grant: handler failed",
+        "booth",
+        g,
+        grant_handler_failed,
+        &mut r,
+    );
+    f.compare(
+        "grant: attr-prereq failed",
+        "booth",
+        g,
+        grant_attr_prereq,
+        &mut r,
+    );
+    f.compare("grant: async", "booth", g, grant_async, &mut r);
+    f.compare(
+        "revoke: failed",
+        "booth",
+        &["revoke", "tA"],
+        grant_sync_fail,
+        &mut r,
+    );
+    f.compare(
+        "grant: authentication error",
+        "booth",
+        g,
+        grant_auth,
+        &mut r,
+    );
     f.compare(
         "grant: redirect to unknown site",
         "booth",
@@ -505,6 +595,35 @@ fn geostore_bad_replies() {
         &mut r,
     );
     assert!(r.is_empty(), "{}", r.join("\n\n"));
+}
+
+/// surface.md §2.5, Q5: on a host that is in no member's subnet C aborts (134) or
+/// crashes (139); ours says so and exits 1.
+#[test]
+fn not_a_member() {
+    let Some(f) = setup() else { return };
+    let conf = f.ns.dir.join("foreign.conf");
+    fs::write(
+        &conf,
+        "site = 10.99.0.1\nsite = 10.99.0.2\narbitrator = 10.99.0.3\nticket = A\n",
+    )
+    .expect("conf");
+    let conf = conf.to_string_lossy().into_owned();
+    for (prog, args) in [
+        ("booth", vec!["list", "-c", &conf, "-s", "10.99.0.1"]),
+        ("booth", vec!["grant", "-c", &conf, "A"]),
+        ("geostore", vec!["list", "-c", &conf]),
+    ] {
+        let c = f.ns.run(&f.c_dir, prog, &args, Duration::from_secs(10));
+        assert!(c.code == 134 || c.code == 139, "C: {c}");
+        let o = f.ns.run(&f.ours_dir, prog, &args, Duration::from_secs(10));
+        assert_eq!(o.code, 1, "{o}");
+        assert!(
+            o.stderr
+                .contains("ERROR: Cannot find myself in the configuration."),
+            "{o}"
+        );
+    }
 }
 
 fn silent(s: &mut TcpStream) {
