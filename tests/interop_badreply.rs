@@ -321,6 +321,18 @@ fn set_long_then_close(s: &mut TcpStream) {
 fn set_ok(s: &mut TcpStream) {
     send(s, &header(Cmd::ClResult, HEADER_LEN, ResultCode::Other(0)));
 }
+fn set_iarg(s: &mut TcpStream) {
+    send(
+        s,
+        &header(Cmd::ClResult, HEADER_LEN, ResultCode::InvalidArg),
+    );
+}
+fn set_natr(s: &mut TcpStream) {
+    send(
+        s,
+        &header(Cmd::ClResult, HEADER_LEN, ResultCode::NoSuchAttr),
+    );
+}
 fn set_fail(s: &mut TcpStream) {
     send(s, &header(Cmd::ClResult, HEADER_LEN, ResultCode::SyncFail));
 }
@@ -549,6 +561,20 @@ fn geostore_bad_replies() {
     let mut r = Vec::new();
     let set: &[&str] = &["set", "-t", "tA", "a", "b"];
     f.compare("set: ok", "geostore", set, set_ok, &mut r);
+    f.compare(
+        "list: default ticket named in IArg",
+        "geostore",
+        &["list"],
+        set_iarg,
+        &mut r,
+    );
+    f.compare(
+        "get: missing attribute",
+        "geostore",
+        &["get", "a1"],
+        set_natr,
+        &mut r,
+    );
     f.compare("set: failed", "geostore", set, set_fail, &mut r);
     f.compare("set: bad magic", "geostore", set, set_bad_magic, &mut r);
     f.compare("set: bad version", "geostore", set, set_bad_version, &mut r);

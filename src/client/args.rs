@@ -198,8 +198,8 @@ fn exit_stderr(text: String) -> Early {
     (vec![Say::Stderr(text.into_bytes())], 1)
 }
 
-fn lossy(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+fn exit_bytes(text: &[u8]) -> Early {
+    (vec![Say::Stderr(text.to_vec())], 1)
 }
 
 /// C's `safe_copy`: a value of `buflen - 1` bytes or more does not fit.
@@ -278,10 +278,9 @@ fn parse_inner(
             b"revoke" => ClientOp::Revoke,
             b"peers" => ClientOp::Peers,
             _ => {
-                return Err(exit_stderr(format!(
-                    "client operation \"{}\" is unknown\n",
-                    lossy(op)
-                )))
+                return Err(exit_bytes(
+                    &[b"client operation \"", op, b"\" is unknown\n"].concat(),
+                ))
             }
         }),
         Kind::Geostore => Mode::Geostore(match op {
@@ -290,10 +289,9 @@ fn parse_inner(
             b"get" => AttrOp::Get,
             b"delete" => AttrOp::Delete,
             _ => {
-                return Err(exit_stderr(format!(
-                    "attribute operation \"{}\" is unknown\n",
-                    lossy(op)
-                )))
+                return Err(exit_bytes(
+                    &[b"attribute operation \"", op, b"\" is unknown\n"].concat(),
+                ))
             }
         }),
     };

@@ -4,6 +4,7 @@
 
 use std::ffi::CString;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use super::args::Invocation;
@@ -54,13 +55,13 @@ fn resolve_host(host: &str) -> Option<IpAddr> {
 pub fn load(inv: &Invocation, log: &Logger, role: Role) -> Result<Loaded, LoadError> {
     let path = String::from_utf8_lossy(&inv.config).into_owned();
     log.debug(&format!("reading config file {path}"));
-    let bytes = match std::fs::read(&path) {
+    let bytes = match std::fs::read(std::ffi::OsStr::from_bytes(&inv.config)) {
         Ok(b) => b,
         Err(e) => {
-            log.error(&format!(
-                "failed to open {path}: {}",
-                super::net::io_text(&e)
-            ));
+            let mut msg = b"failed to open ".to_vec();
+            msg.extend_from_slice(&inv.config);
+            msg.extend_from_slice(format!(": {}", super::net::io_text(&e)).as_bytes());
+            log.error_bytes(&msg);
             return Err(LoadError::Config);
         }
     };

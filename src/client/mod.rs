@@ -165,6 +165,7 @@ fn exit_code(rv: i32) -> i32 {
 fn run_client(inv: &args::Invocation, conf: &ClientConf, local: usize, log: &Logger) -> i32 {
     let mut c = Client {
         inv,
+        ticket: inv.ticket.clone(),
         conf,
         local,
         log,
@@ -187,6 +188,8 @@ enum Query {
 
 struct Client<'a> {
     inv: &'a args::Invocation,
+    /// The ticket actually asked about: `-t`/positional, or the only configured one.
+    ticket: Vec<u8>,
     conf: &'a ClientConf,
     local: usize,
     log: &'a Logger,
@@ -205,10 +208,6 @@ fn now() -> Duration {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default()
-}
-
-fn lossy(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 impl Client<'_> {
@@ -291,10 +290,6 @@ impl Client<'_> {
         ok
     }
 
-    fn ticket_name(&self) -> Vec<u8> {
-        self.inv.ticket.clone()
-    }
-
     /// list, peers, geostore list/get: one text reply (C's `query_get_string_answer`).
     fn query(&mut self, q: Query) -> i32 {
         let target = if self.inv.site.is_empty() {
@@ -304,7 +299,7 @@ impl Client<'_> {
                 Some(t) => t,
                 None => {
                     self.log
-                        .error(&format!("cannot find site \"{}\"", lossy(&self.inv.site)));
+                        .error_bytes(&cat(&[b"cannot find site \"", &self.inv.site, b"\""]));
                     return libc::ENOENT;
                 }
             }
@@ -388,7 +383,7 @@ impl Client<'_> {
 
     fn attr_body(&self) -> Option<AttrBody> {
         // Lengths were checked at argv parsing; a NUL inside cannot come from argv.
-        let ticket = TicketName::from_bytes(&self.ticket_name()).ok();
+        let ticket = TicketName::from_bytes(&self.ticket).ok();
         let name = AttrName::from_bytes(&self.inv.attr_name).ok();
         let value = AttrValue::from_bytes(&self.inv.attr_value).ok();
         match (ticket, name, value) {
@@ -408,7 +403,7 @@ impl Client<'_> {
     /// 3 pending with -C.
     fn test_reply(&self, code: ResultCode, op: ClientOp) -> i32 {
         let op_str = op.name();
-        let ticket = lossy(&self.inv.ticket);
+        let ticket = &self.ticket;
         match code {
             ResultCode::Overgrant => {
                 self.log.info(
@@ -450,7 +445,7 @@ impl Client<'_> {
             }
             ResultCode::InvalidArg => {
                 self.log
-                    .error(&format!("ticket \"{ticket}\" does not exist"));
+                    .error_bytes(&cat(&[b"ticket \"", ticket, b"\" does not exist"]));
                 -1
             }
             ResultCode::Auth => {
@@ -458,15 +453,19 @@ impl Client<'_> {
                 -1
             }
             ResultCode::ExtFailed => {
-                self.log.error(&format!(
-                    "before-acquire-handler for ticket \"{ticket}\" failed, grant denied"
-                ));
+                self.log.error_bytes(&cat(&[
+                    b"before-acquire-handler for ticket \"",
+                    ticket,
+                    b"\" failed, grant denied",
+                ]));
                 -1
             }
             ResultCode::AttrPrereq => {
-                self.log.error(&format!(
-                    "attr-prereq for ticket \"{ticket}\" failed, grant denied"
-                ));
+                self.log.error_bytes(&cat(&[
+                    b"attr-prereq for ticket \"",
+                    ticket,
+                    b"\" failed, grant denied",
+                ]));
                 -1
             }
             ResultCode::Redirect => 1,
@@ -500,17 +499,13 @@ impl Client<'_> {
                 -1
             }
             ResultCode::InvalidArg => {
-                self.log.error(&format!(
-                    "ticket \"{}\" does not exist",
-                    lossy(&self.inv.ticket)
-                ));
+                self.log
+                    .error_bytes(&cat(&[b"ticket \"", &self.ticket, b"\" does not exist"]));
                 1
             }
             ResultCode::NoSuchAttr => {
-                self.log.error(&format!(
-                    "attribute \"{}\" not set",
-                    lossy(&self.inv.attr_name)
-                ));
+                self.log
+                    .error_bytes(&cat(&[b"attribute \"", &self.inv.attr_name, b"\" not set"]));
                 1
             }
             ResultCode::Auth => {
@@ -528,8 +523,11 @@ impl Client<'_> {
     /// round (`timeout`), or after the CIB commit delay (`expire + acquire-after`) when
     /// waiting for the outcome; plus the 10 s C allows for connecting.
     fn reply_timeout(&self) -> Duration {
-        let name = lossy(&self.inv.ticket);
-        let t = self.conf.tickets.iter().find(|t| t.name == name);
+        let t = self
+            .conf
+            .tickets
+            .iter()
+            .find(|t| t.name.as_bytes() == self.ticket.as_slice());
         let (timeout, retries, expire, after) = t.map_or(
             (
                 crate::config::DEFAULT_TIMEOUT_MS,
@@ -554,10 +552,11 @@ impl Client<'_> {
             match self.conf.find_site(&self.inv.site, self.local) {
                 Some(t) => t,
                 None => {
-                    self.log.error(&format!(
-                        "Site \"{}\" not configured.",
-                        lossy(&self.inv.site)
-                    ));
+                    self.log.error_bytes(&cat(&[
+                        b"Site \"",
+                        &self.inv.site,
+                        b"\" not configured.",
+                    ]));
                     return -1; // Debian: 0; 1.2: 1 (Q3)
                 }
             }
@@ -567,23 +566,22 @@ impl Client<'_> {
                 self.log
                     .error("We're just an arbitrator, cannot grant/revoke tickets here.");
             } else {
-                self.log.error(&format!(
-                    "{} is just an arbitrator, cannot grant/revoke tickets there.",
-                    lossy(&self.inv.site)
-                ));
+                self.log.error_bytes(&cat(&[
+                    &self.inv.site,
+                    b" is just an arbitrator, cannot grant/revoke tickets there.",
+                ]));
             }
             return -1; // Q3
         }
-        let mut ticket = self.inv.ticket.clone();
-        if ticket.is_empty() {
+        if self.ticket.is_empty() {
             if self.conf.tickets.len() == 1 {
-                ticket = self.conf.tickets[0].name.as_bytes().to_vec();
+                self.ticket = self.conf.tickets[0].name.as_bytes().to_vec();
             } else {
                 self.log.error("No ticket given.");
                 return -1; // Q3
             }
         }
-        let Ok(name) = TicketName::from_bytes(&ticket) else {
+        let Ok(name) = TicketName::from_bytes(&self.ticket) else {
             self.log.error("internal error: ticket name too long");
             return -1;
         };
@@ -692,22 +690,13 @@ impl Client<'_> {
 
     /// geostore list/get/set/delete (C's `do_attr`).
     fn geostore(&mut self, op: AttrOp) -> i32 {
-        if self.inv.ticket.is_empty() {
-            // `inv` is shared; the ticket default is resolved into a copy.
+        if self.ticket.is_empty() {
             if self.conf.tickets.len() == 1 {
-                let mut inv = self.inv.clone();
-                inv.ticket = self.conf.tickets[0].name.as_bytes().to_vec();
-                let mut c = Client {
-                    inv: &inv,
-                    conf: self.conf,
-                    local: self.local,
-                    log: self.log,
-                    send_clock: self.send_clock,
-                };
-                return c.geostore_with_ticket(op);
+                self.ticket = self.conf.tickets[0].name.as_bytes().to_vec();
+            } else {
+                self.log.error("No ticket given.");
+                return 1;
             }
-            self.log.error("No ticket given.");
-            return 1;
         }
         self.geostore_with_ticket(op)
     }
@@ -727,10 +716,11 @@ impl Client<'_> {
             match self.conf.find_site(&self.inv.site, self.local) {
                 Some(t) => t,
                 None => {
-                    self.log.error(&format!(
-                        "Site \"{}\" not configured.",
-                        lossy(&self.inv.site)
-                    ));
+                    self.log.error_bytes(&cat(&[
+                        b"Site \"",
+                        &self.inv.site,
+                        b"\" not configured.",
+                    ]));
                     return -1;
                 }
             }
@@ -740,10 +730,10 @@ impl Client<'_> {
                 self.log
                     .error("We're just an arbitrator, no attributes here.");
             } else {
-                self.log.error(&format!(
-                    "{} is just an arbitrator, no attributes there.",
-                    lossy(&self.inv.site)
-                ));
+                self.log.error_bytes(&cat(&[
+                    &self.inv.site,
+                    b" is just an arbitrator, no attributes there.",
+                ]));
             }
             return -1;
         }
@@ -814,6 +804,11 @@ impl Client<'_> {
         }
         self.test_attr_reply(h.result(), op)
     }
+}
+
+/// Concatenates byte strings (messages that quote argv bytes as C prints them).
+fn cat(parts: &[&[u8]]) -> Vec<u8> {
+    parts.concat()
 }
 
 fn read_u32(buf: &[u8], off: usize) -> u32 {
