@@ -12,7 +12,7 @@ use hmac::{Hmac, Mac};
 use sha1::Sha1;
 
 use crate::wire::consts::{HID_SHA1, MAC_LEN, TRAILER_LEN};
-use crate::wire::{Message, Trailer};
+use crate::wire::{encode, EncodeError, Message, Trailer};
 
 type HmacSha1 = Hmac<Sha1>;
 
@@ -173,6 +173,26 @@ pub fn sign(key: &AuthKey, buf: &mut [u8], signed_len: usize) -> Result<(), Auth
     trailer[4..4 + MAC_LEN].copy_from_slice(&mac);
     trailer[4 + MAC_LEN..].fill(0);
     Ok(())
+}
+
+/// The sender's one call: encodes `msg` into `buf` and, if it carries a trailer (see
+/// `Message::with_auth`), signs it. Returns the number of bytes to send.
+pub fn encode_signed(
+    key: &AuthKey,
+    msg: &Message<'_>,
+    buf: &mut [u8],
+) -> Result<usize, EncodeError> {
+    let n = encode(msg, buf)?;
+    if msg.trailer.is_some() {
+        let have = buf.len();
+        let written = buf
+            .get_mut(..n)
+            .ok_or(EncodeError::BufferTooSmall { need: n, have })?;
+        // encode wrote the trailer right after the signed bytes, so there is room
+        sign(key, written, msg.signed_len())
+            .map_err(|_| EncodeError::BufferTooSmall { need: n, have })?;
+    }
+    Ok(n)
 }
 
 /// Checks raw trailer bytes (`hid` + 24 hash bytes) against `signed` (wire.md §4.5 steps

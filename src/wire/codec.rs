@@ -98,6 +98,13 @@ fn read_header(buf: &[u8]) -> Header {
     }
 }
 
+/// The `from` field of a datagram before any check: C daemons look the sender up first
+/// and count even a malformed datagram against it (wire.md §5.3). `None` below 24 bytes.
+pub fn peek_from(buf: &[u8]) -> Option<u32> {
+    buf.get(off::FROM..off::FROM + 4)
+        .map(|_| be32(buf, off::FROM))
+}
+
 /// Checks 1–3 of wire.md §1.8 on the first 48 bytes: magic, version, `length >= 48`.
 pub(crate) fn check_prefix(buf: &[u8]) -> Result<Header, WireError> {
     if buf.len() < HEADER_LEN {
