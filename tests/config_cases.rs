@@ -128,6 +128,30 @@ fn cases() -> Vec<Case> {
                 assert_eq!(c.name, "empty_file");
                 assert_eq!(c.warnings, vec![Warning::EvenMemberCount(0)]);
             })),
+        case("line_of_exactly_1023_bytes_counts_twice", "§1.2.1 (fgets; found with the C binary)",
+            based(&format!("# {}\nfoo = bar\n", "x".repeat(1021))),
+            E(6, &["Unexpected keyword \"foo\" in config file line 6"])),
+        case("quote_cut_by_the_chunk_limit", "§1.2.1", based(&format!("ticket = \"{}\"\n", "q".repeat(1100))),
+            E(4, &["Unterminated quoted string in config file line 4"])),
+        case("nul_inside_quotes_cuts_the_line", "§1.2 (C strings)", based("ticket = \"A\0\"\n"),
+            E(4, &["Unterminated quoted string in config file line 4"])),
+        case("vertical_tab_is_white_space", "§1.2.2 (C isspace)", based("ticket = A\x0b\n"),
+            O(|c| assert_eq!(c.tickets[0].name, "A"))),
+        case("tabs_around_equals", "§1.2.4", based("ticket\t=\tA\t\n"), O(|c| assert_eq!(c.tickets[0].name, "A"))),
+        case("comment_right_after_quote", "§1.2.5", based("ticket = \"A\"#c\n"), O(|c| assert_eq!(c.tickets[0].name, "A"))),
+        case("surplus_after_single_quote", "§1.2.5", based("ticket = 'A' b\n"),
+            E(4, &["Surplus data after value in config file line 4"])),
+        case("quote_inside_unquoted_value", "§1.2.5", based("ticket = A\"B\n"),
+            E(4, &["ticket name \"A\"B\" invalid; only alphanumeric names.", " in config file line 4"])),
+        case("second_equals_is_part_of_value", "§1.2.5", based("ticket == A\n"),
+            E(4, &["ticket name \"= A\" invalid; only alphanumeric names.", " in config file line 4"])),
+        case("underscore_key_is_not_dash_key", "§1.2.3", based("site_user = x\n"),
+            E(4, &["Unexpected keyword \"site_user\" in config file line 4"])),
+        case("global_key_after_tickets", "§1.2.8", based("ticket = A\nsite = 127.0.0.4\n"),
+            O(|c| {
+                assert_eq!(c.members.len(), 4);
+                assert_eq!(c.warnings, vec![Warning::EvenMemberCount(4)]);
+            })),
         // ---- global keys, §1.4 ----
         case("global_defaults", "§1.4 §1.10", BASE.into(),
             O(|c| {
@@ -308,6 +332,20 @@ fn cases() -> Vec<Case> {
                 assert_eq!(c.time_multiplier, 1000);
                 assert_eq!(c.min_timeout_ms, Some(2000));
             })),
+        case("defaults_selected_twice_renewal_sticks", "§1.5 (template keeps its computed renewal-freq; found with the C binary)",
+            based("ticket = __defaults__\nticket = __defaults__\nexpire = 30\n"),
+            O(|c| assert!(c.tickets.is_empty()))),
+        case("defaults_handler_still_validated", "§1.5 §4.1",
+            based("ticket = __defaults__\nbefore-acquire-handler = /x 1 2 3 4 5 6 7 8 9 a b c d e f\n"),
+            E(5, &["too many arguments for the acquire-handler", " in config file line 5"])),
+        case("empty_weights_mode_and_handler", "§1.5 §4.1 (found with the C binary)",
+            based("ticket = A\nweights = \"\"\nmode = \"\"\nbefore-acquire-handler = \"\"\n"),
+            O(|c| {
+                let a = t(c, "A");
+                assert_eq!((a.weights, a.mode), ([0; 16], TicketMode::Automatic));
+                let h = a.handler.as_ref().expect("an empty handler is still a handler in C");
+                assert!(h.argv.is_empty() && h.path.as_os_str().is_empty());
+            })),
         case("mode_manual_any_case_and_bogus", "§1.5 §8.2", based("ticket = A\nmode = MANUAL\nticket = B\nmode = bogus\n"),
             O(|c| {
                 assert_eq!(t(c, "A").mode, TicketMode::Manual);
@@ -422,6 +460,7 @@ fn run(c: &Case) -> Result<Config, ConfigError> {
 fn table_agrees_with_c() {
     let all = cases();
     assert!(all.len() >= 40);
+    eprintln!("{} config cases", all.len());
     let mut failed = Vec::new();
     for c in &all {
         let got = run(c);
@@ -588,4 +627,16 @@ fn c_oracle_agrees() {
     }
     let _ = std::fs::remove_dir_all(&dir);
     assert!(disagree.is_empty(), "{}", disagree.join("\n"));
+}
+
+/// surface.md §2.3 `-s other`: the single other site, arbitrators never count.
+#[test]
+fn other_site() {
+    let c = parse(BASE, "/x.conf").unwrap();
+    assert_eq!(
+        c.other_site(Some(0)).map(|m| m.addr_text.as_str()),
+        Some("127.0.0.2")
+    );
+    assert_eq!(c.other_site(Some(2)), None);
+    assert_eq!(c.other_site(None), None);
 }

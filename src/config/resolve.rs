@@ -138,4 +138,34 @@ mod tests {
         assert!(parse_literal("fe80::1%lo").is_none());
         assert!(parse_literal("localhost").is_none());
     }
+
+    /// Literal or not, as Debian's boothd decided (C runs; `0x7f.0.0.1` and `127.1`
+    /// are accepted by C through getaddrinfo, i.e. by the resolver, not as literals).
+    #[test]
+    fn literal_table_from_c_runs() {
+        let accepted = [
+            "1:2:3:4:5:6:7::",
+            "::1:2:3:4:5:6:7",
+            "1::2:3:4:5:6:7",
+            "0000:0000::1",
+            "1:2:3:4:5:6:1.2.3.4",
+            "FE80::1",
+        ];
+        let rejected = [
+            "::00001",
+            "::1.2.3.04",
+            "::ffff:1.2.3",
+            "1:2:3:4:5:6:7:8:9",
+            ":1::2",
+            "1.2.3.4.",
+            " 1.2.3.4",
+            "1.2.3.256",
+        ];
+        for a in accepted {
+            assert!(parse_literal(a).is_some(), "{a}");
+        }
+        for r in rejected {
+            assert!(parse_literal(r).is_none(), "{r}");
+        }
+    }
 }

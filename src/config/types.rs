@@ -290,6 +290,20 @@ impl Config {
         self.tickets.iter().find(|t| t.name == name)
     }
 
+    /// `-s other` (surface.md §2.3): the one site that is not `local` (an index into
+    /// [`Config::members`]); `None` unless exactly one such site exists.
+    #[must_use]
+    pub fn other_site(&self, local: Option<usize>) -> Option<&Member> {
+        let mut others = self
+            .members
+            .iter()
+            .filter(|m| m.kind == MemberKind::Site && Some(m.index) != local);
+        match (others.next(), others.next()) {
+            (Some(m), None) => Some(m),
+            _ => None,
+        }
+    }
+
     /// Bits of all members.
     #[must_use]
     pub fn all_bits(&self) -> u32 {
