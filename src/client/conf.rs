@@ -10,9 +10,9 @@ use std::path::Path;
 use super::args::Invocation;
 use super::local::{find_local_traced, interface_addresses};
 use super::log::Logger;
-use super::{ClientConf, Kind, Member, TicketTimes};
+use super::ClientConf;
 use crate::auth::AuthError;
-use crate::config::{self, Config, MemberKind, Warning};
+use crate::config::{self, Config, Warning};
 use crate::keyfile::{read_key_file, KeyFileError};
 
 /// Which mode loads: clients accept a subnet match for the local member, status does not
@@ -25,7 +25,6 @@ pub enum Role {
 
 /// A loaded configuration.
 pub struct Loaded {
-    pub config: Config,
     pub conf: ClientConf,
     /// Index of the local member, always set for `Role::Client`.
     pub local: Option<usize>,
@@ -105,45 +104,17 @@ pub fn load(inv: &Invocation, log: &Logger, role: Role) -> Result<Loaded, LoadEr
             }
         },
     };
-    let conf = ClientConf {
-        members: config
-            .members
-            .iter()
-            .map(|m| Member {
-                kind: match m.kind {
-                    MemberKind::Site => Kind::Site,
-                    MemberKind::Arbitrator => Kind::Arbitrator,
-                },
-                addr_text: m.addr_text.clone(),
-                addr: m.addr,
-                site_id: m.site_id,
-                port: m.port,
-            })
-            .collect(),
-        tickets: config
-            .tickets
-            .iter()
-            .map(|t| TicketTimes {
-                name: t.name.clone(),
-                timeout_ms: t.timeout_ms,
-                retries: t.retries,
-                expire_ms: t.expire_ms,
-                acquire_after_ms: t.acquire_after_ms,
-            })
-            .collect(),
-        key,
-        maxtimeskew: u32::try_from(config.maxtimeskew).unwrap_or(0),
-    };
-    let addrs: Vec<IpAddr> = conf.members.iter().map(|m| m.addr).collect();
+    let addrs: Vec<IpAddr> = config.members.iter().map(|m| m.addr).collect();
+    let conf = ClientConf { config, key };
     let (local, trace) = find_local_traced(&addrs, &interface_addresses(), role == Role::Client);
     for (i, bits) in trace {
-        let at = &conf.members[i].addr_text;
+        let at = &conf.config.members[i].addr_text;
         match bits {
             Some(b) => log.debug(&format!("found myself at {at} ({b} bits matched)")),
             None => log.debug(&format!("found myself at {at} (exact match)")),
         }
     }
-    let users_ok = check_run_as(&config, log);
+    let users_ok = check_run_as(&conf.config, log);
     match role {
         Role::Client if local.is_none() => {
             log.error("Cannot find myself in the configuration.");
@@ -152,11 +123,7 @@ pub fn load(inv: &Invocation, log: &Logger, role: Role) -> Result<Loaded, LoadEr
         Role::Status if !users_ok => return Err(LoadError::Config),
         _ => {}
     }
-    Ok(Loaded {
-        config,
-        conf,
-        local,
-    })
+    Ok(Loaded { conf, local })
 }
 
 /// The C texts for key file failures (surface.md §1.9).

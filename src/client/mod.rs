@@ -15,10 +15,11 @@ pub mod log;
 pub mod net;
 pub mod status;
 
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::auth::{self, AuthKey, PeerClock, SendClock, Timestamp};
+use crate::config::{Config, Member, MemberKind};
 use crate::wire::consts::{HEADER_LEN, NO_ONE, OPT_WAIT, OPT_WAIT_COMMIT, TRAILER_LEN};
 use crate::wire::{
     c_client_padding, decode_header, encode, AttrBody, AttrName, AttrValue, Body, Cmd, Header,
@@ -28,59 +29,26 @@ use args::{AttrOp, ClientOp, Level, Mode, Parsed, Say};
 use log::Logger;
 use net::{Conn, ReadError};
 
-/// Kind of member, as the client needs it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    Site,
-    Arbitrator,
-}
-
-/// A configured member, as the client needs it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Member {
-    pub kind: Kind,
-    /// Address text as configured (what `-s` matches and messages show).
-    pub addr_text: String,
-    pub addr: IpAddr,
-    pub site_id: u32,
-    pub port: u16,
-}
-
-/// Per-ticket times the client uses to bound its waits.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TicketTimes {
-    pub name: String,
-    pub timeout_ms: u32,
-    pub retries: u32,
-    pub expire_ms: u32,
-    pub acquire_after_ms: u32,
-}
-
-/// What the client needs from booth.conf (filled from `config::Config` by [`conf`]).
+/// What the client needs from booth.conf: the parsed config and the key read from its
+/// `authfile` (`None`: no authentication).
 #[derive(Clone, Debug)]
 pub struct ClientConf {
-    pub members: Vec<Member>,
-    pub tickets: Vec<TicketTimes>,
+    pub config: Config,
     pub key: Option<AuthKey>,
-    pub maxtimeskew: u32,
 }
 
 impl ClientConf {
     /// C's `find_site_by_name(…, any_type = 1)`: `other` is the only other site.
     fn find_site(&self, name: &[u8], local: usize) -> Option<usize> {
         if name == args::OTHER_SITE {
-            let mut others = self
-                .members
-                .iter()
-                .enumerate()
-                .filter(|(i, m)| *i != local && m.kind == Kind::Site)
-                .map(|(i, _)| i);
-            let first = others.next();
-            return if others.next().is_some() { None } else { first };
+            return self.config.other_site(Some(local)).map(|m| m.index);
         }
-        self.members
-            .iter()
-            .position(|m| m.addr_text.as_bytes() == name)
+        let name = std::str::from_utf8(name).ok()?;
+        self.config.member_by_text(name).map(|m| m.index)
+    }
+
+    fn maxtimeskew(&self) -> u32 {
+        u32::try_from(self.config.maxtimeskew).unwrap_or(0)
     }
 }
 
@@ -212,7 +180,7 @@ fn now() -> Duration {
 
 impl Client<'_> {
     fn member(&self, i: usize) -> &Member {
-        &self.conf.members[i]
+        &self.conf.config.members[i]
     }
 
     fn local_id(&self) -> u32 {
@@ -221,25 +189,26 @@ impl Client<'_> {
 
     /// Encodes `msg` (signed when a key is configured) plus `pad` zero bytes.
     fn encode_request(&mut self, msg: Message<'_>, pad: usize) -> Option<Vec<u8>> {
-        let msg = match &self.conf.key {
-            Some(_) => {
+        let encoded = match &self.conf.key {
+            Some(key) => {
                 let t = self.send_clock.next(now());
-                msg.with_auth(t.secs, t.usecs)
+                let msg = msg.with_auth(t.secs, t.usecs);
+                let mut buf = vec![0u8; msg.wire_len() + pad];
+                auth::encode_signed(key, &msg, &mut buf).map(|_| buf)
             }
-            None => msg,
+            None => {
+                let mut buf = vec![0u8; msg.wire_len() + pad];
+                encode(&msg, &mut buf).map(|_| buf)
+            }
         };
-        let mut buf = vec![0u8; msg.wire_len() + pad];
-        if encode(&msg, &mut buf).is_err() {
-            self.log.error("internal error: cannot encode the request");
-            return None;
-        }
-        if let Some(key) = &self.conf.key {
-            if auth::sign(key, &mut buf, msg.signed_len()).is_err() {
-                self.log.error("internal error: cannot calculate mac");
-                return None;
+        match encoded {
+            Ok(buf) => Some(buf),
+            Err(e) => {
+                self.log
+                    .error(&format!("internal error: cannot encode the request: {e}"));
+                None
             }
         }
-        Some(buf)
     }
 
     fn connect(&self, target: usize) -> Option<Conn> {
@@ -266,7 +235,7 @@ impl Client<'_> {
         let name = &self.member(target).addr_text;
         let ok = auth::verify(key, signed, trailer).is_ok() && {
             let h = signed.get(..HEADER_LEN).map(read_ts).unwrap_or_default();
-            match clock.check(h, now(), self.conf.maxtimeskew) {
+            match clock.check(h, now(), self.conf.maxtimeskew()) {
                 Ok(auth::Freshness::Newer) => true,
                 Ok(auth::Freshness::OlderThanPrevious) => {
                     self.log.log(
@@ -278,7 +247,7 @@ impl Client<'_> {
                 Err(_) => {
                     self.log.error(&format!(
                         "{name}: packet timestamp older than {} seconds",
-                        self.conf.maxtimeskew
+                        self.conf.maxtimeskew()
                     ));
                     false
                 }
@@ -525,6 +494,7 @@ impl Client<'_> {
     fn reply_timeout(&self) -> Duration {
         let t = self
             .conf
+            .config
             .tickets
             .iter()
             .find(|t| t.name.as_bytes() == self.ticket.as_slice());
@@ -561,7 +531,7 @@ impl Client<'_> {
                 }
             }
         };
-        if self.member(target).kind == Kind::Arbitrator {
+        if self.member(target).kind == MemberKind::Arbitrator {
             if target == self.local {
                 self.log
                     .error("We're just an arbitrator, cannot grant/revoke tickets here.");
@@ -574,8 +544,8 @@ impl Client<'_> {
             return -1; // Q3
         }
         if self.ticket.is_empty() {
-            if self.conf.tickets.len() == 1 {
-                self.ticket = self.conf.tickets[0].name.as_bytes().to_vec();
+            if let [only] = self.conf.config.tickets.as_slice() {
+                self.ticket = only.name.as_bytes().to_vec();
             } else {
                 self.log.error("No ticket given.");
                 return -1; // Q3
@@ -642,6 +612,7 @@ impl Client<'_> {
                         let leader = read_u32(&reply, crate::wire::consts::off::TICKET_LEADER);
                         let next = self
                             .conf
+                            .config
                             .members
                             .iter()
                             .position(|m| m.site_id == leader && leader != NO_ONE);
@@ -691,8 +662,8 @@ impl Client<'_> {
     /// geostore list/get/set/delete (C's `do_attr`).
     fn geostore(&mut self, op: AttrOp) -> i32 {
         if self.ticket.is_empty() {
-            if self.conf.tickets.len() == 1 {
-                self.ticket = self.conf.tickets[0].name.as_bytes().to_vec();
+            if let [only] = self.conf.config.tickets.as_slice() {
+                self.ticket = only.name.as_bytes().to_vec();
             } else {
                 self.log.error("No ticket given.");
                 return 1;
@@ -725,7 +696,7 @@ impl Client<'_> {
                 }
             }
         };
-        if self.member(target).kind == Kind::Arbitrator {
+        if self.member(target).kind == MemberKind::Arbitrator {
             if target == self.local {
                 self.log
                     .error("We're just an arbitrator, no attributes here.");

@@ -39,9 +39,9 @@ fn status(inv: &Invocation, log: &Logger) -> (i32, Option<&'static str>) {
     let Some(local) = loaded.local else {
         return (NOT_RUNNING, Some("No Service IP active here."));
     };
-    let me = &loaded.conf.members[local];
+    let me = &loaded.conf.config.members[local];
     let lockfile: Vec<u8> = if inv.lockfile.is_empty() {
-        format!("{LOCK_DIR}/{}.pid", loaded.config.name).into_bytes()
+        format!("{LOCK_DIR}/{}.pid", loaded.conf.config.name).into_bytes()
     } else {
         inv.lockfile.clone()
     };
@@ -88,7 +88,7 @@ fn status(inv: &Invocation, log: &Logger) -> (i32, Option<&'static str>) {
     if inv.foreground {
         eprintln!(
             "Booth at {} port {} seems to be running.",
-            me.addr_text, loaded.config.port
+            me.addr_text, loaded.conf.config.port
         );
     }
     (RUNNING, None)
