@@ -688,18 +688,28 @@ fn matrix_c_daemon_with_auth() {
     matrix(Impl::c(), true);
 }
 
-#[test]
-#[ignore = "our daemon is not implemented yet (issue: core/daemon)"]
-fn matrix_our_daemon_without_auth() {
-    skip_unless_ready!();
-    matrix(Impl::ours(), false);
+/// Our daemon: this build's binary, or `BOOTH_RS_OURS_BOOTHD` (e.g. a build of the daemon
+/// branch) until the daemon is merged here.
+fn our_daemon() -> Impl {
+    let mut imp = Impl::ours();
+    if let Some(p) = std::env::var_os("BOOTH_RS_OURS_BOOTHD") {
+        imp.boothd = p.into();
+    }
+    imp
 }
 
 #[test]
-#[ignore = "our daemon is not implemented yet (issue: core/daemon)"]
+#[ignore = "our daemon is not merged here yet; run with BOOTH_RS_OURS_BOOTHD=<daemon build> --ignored"]
+fn matrix_our_daemon_without_auth() {
+    skip_unless_ready!();
+    matrix(our_daemon(), false);
+}
+
+#[test]
+#[ignore = "our daemon is not merged here yet; run with BOOTH_RS_OURS_BOOTHD=<daemon build> --ignored"]
 fn matrix_our_daemon_with_auth() {
     skip_unless_ready!();
-    matrix(Impl::ours(), true);
+    matrix(our_daemon(), true);
 }
 
 /// surface.md §2.6: a member that drops our SYNs: `connect to <addr> got a timeout` after
