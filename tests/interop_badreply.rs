@@ -674,3 +674,134 @@ fn silent_daemon_times_out() {
     );
     assert!(o.elapsed < Duration::from_secs(12), "{o}");
 }
+
+/// Serves one connection: records every byte the client sends (until it has been quiet
+/// for 300 ms), then closes.
+fn capture(ns_name: String) -> thread::JoinHandle<Vec<u8>> {
+    thread::spawn(move || {
+        enter(&ns_name);
+        let l = TcpListener::bind("127.0.0.1:9929").expect("bind fake daemon");
+        l.set_nonblocking(true).expect("nonblocking");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok((mut s, _)) = l.accept() {
+                let _ = s.set_nonblocking(false);
+                let _ = s.set_read_timeout(Some(Duration::from_millis(300)));
+                let mut all = Vec::new();
+                let mut b = [0u8; 2048];
+                while let Ok(n) = s.read(&mut b) {
+                    if n == 0 {
+                        break;
+                    }
+                    all.extend_from_slice(&b[..n]);
+                }
+                return all;
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+        Vec::new()
+    })
+}
+
+/// wire.md §6.1: what C and ours write for each request. Without a key the bytes are
+/// identical (including C's 28 zero bytes after list/peers/geostore list/get); with a key
+/// they differ only in the timestamp and the MAC, which verifies over `length - 28`
+/// bytes.
+#[test]
+fn requests_match_c_byte_for_byte() {
+    let Some(f) = setup() else { return };
+    let key_path = f.ns.dir.join("authkey");
+    fs::write(&key_path, "a-shared-test-key-0123456789\n").expect("key");
+    fs::set_permissions(
+        &key_path,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .expect("chmod");
+    let auth_conf = f.ns.dir.join("auth.conf");
+    let text = fs::read_to_string(&f.conf).expect("conf");
+    fs::write(
+        &auth_conf,
+        text.replacen(
+            "ticket",
+            &format!("authfile = {}\nticket", key_path.display()),
+            1,
+        ),
+    )
+    .expect("auth conf");
+    let auth_conf = auth_conf.to_string_lossy().into_owned();
+    let key = booth::auth::AuthKey::parse(b"a-shared-test-key-0123456789")
+        .ok()
+        .flatten()
+        .expect("key");
+    let requests: &[(&str, &[&str], usize, usize)] = &[
+        // prog, args, bytes without auth, with auth
+        ("booth", &["list"], 152, 152),
+        ("booth", &["peers"], 152, 152),
+        ("booth", &["grant", "-F", "-C", "tA"], 124, 152),
+        ("booth", &["revoke", "-w", "tA"], 124, 152),
+        ("geostore", &["list", "-t", "tA"], 332, 332),
+        ("geostore", &["get", "-t", "tA", "name"], 332, 332),
+        (
+            "geostore",
+            &["set", "-t", "tA", "name", "a value"],
+            304,
+            332,
+        ),
+        ("geostore", &["delete", "-t", "tA", "name"], 304, 332),
+    ];
+    let mut report = Vec::new();
+    for (prog, args, plain_len, auth_len) in requests {
+        for (conf, want_len) in [(&f.conf, plain_len), (&auth_conf, auth_len)] {
+            let mut got = Vec::new();
+            for dir in [&f.c_dir, &f.ours_dir] {
+                let t = capture(f.ns.ns.clone());
+                let mut a: Vec<&str> = vec![args[0], "-c", conf];
+                a.extend_from_slice(&args[1..]);
+                let _ = f.ns.run(dir, prog, &a, Duration::from_secs(20));
+                got.push(t.join().unwrap_or_default());
+            }
+            let (c, o) = (&got[0], &got[1]);
+            let auth = conf == &auth_conf;
+            let what = format!("{prog} {args:?} auth={auth}");
+            if c.len() != *want_len || o.len() != *want_len {
+                report.push(format!(
+                    "{what}: C sent {}, ours {}, want {want_len}",
+                    c.len(),
+                    o.len()
+                ));
+                continue;
+            }
+            if !auth {
+                if c != o {
+                    report.push(format!(
+                        "{what}: bytes differ\nC:    {c:02x?}\nours: {o:02x?}"
+                    ));
+                }
+                continue;
+            }
+            // Equal apart from secs/usecs (4..12) and the trailer's MAC.
+            let length =
+                usize::try_from(u32::from_be_bytes([o[24], o[25], o[26], o[27]])).unwrap_or(0);
+            let mask = |v: &[u8]| {
+                let mut v = v.to_vec();
+                v[4..12].fill(0);
+                if let Some(t) = v.get_mut(length - 28..length) {
+                    t.fill(0);
+                }
+                v
+            };
+            if mask(c) != mask(o) {
+                report.push(format!(
+                    "{what}: bytes differ beyond time and MAC\nC:    {c:02x?}\nours: {o:02x?}"
+                ));
+            }
+            for (who, m) in [("C", c), ("ours", o)] {
+                let ok = booth::auth::verify(&key, &m[..length - 28], &m[length - 28..length]);
+                if ok.is_err() {
+                    report.push(format!("{what}: {who}'s MAC does not verify"));
+                }
+            }
+        }
+    }
+    assert!(report.is_empty(), "{}", report.join("\n\n"));
+}
