@@ -805,3 +805,37 @@ fn requests_match_c_byte_for_byte() {
     }
     assert!(report.is_empty(), "{}", report.join("\n\n"));
 }
+
+/// surface.md §1.3: an even member count warns in every mode, clients included.
+#[test]
+fn even_member_count_warns_like_c() {
+    let Some(f) = setup() else { return };
+    let conf = f.ns.dir.join("even.conf");
+    fs::write(
+        &conf,
+        "site = 127.0.0.1\nsite = 127.0.0.2\nticket = A\nticket = B\n",
+    )
+    .expect("conf");
+    let conf = conf.to_string_lossy().into_owned();
+    let mut outs = Vec::new();
+    for dir in [&f.c_dir, &f.ours_dir] {
+        let t = serve(f.ns.ns.clone(), 1, text_no_newline);
+        outs.push(f.ns.run(
+            dir,
+            "booth",
+            &["list", "-c", &conf],
+            Duration::from_secs(20),
+        ));
+        let _ = t.join();
+    }
+    assert_eq!(
+        outs[0].masked(),
+        outs[1].masked(),
+        "\n=== C: {}\n=== ours: {}",
+        outs[0],
+        outs[1]
+    );
+    assert!(outs[1]
+        .stderr
+        .contains("WARN: Odd number of nodes is strongly recommended!"));
+}
