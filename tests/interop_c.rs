@@ -67,3 +67,35 @@ fn mixed_grant_reaches_every_member_and_the_cib() {
         grant_reaches_every_member_and_the_cib(spec);
     }
 }
+
+/// The harness's partition helpers: an isolated site cannot be reached from the others
+/// (its local client still works), and after `heal` it can again.
+#[test]
+fn isolate_and_heal() {
+    skip_unless_ready!();
+    let c = Impl::c();
+    let f = Formation::new(Spec::new(2, 1));
+    let conf2 = f.conf("site2");
+    let site1 = f.addr("site1");
+    f.isolate("site1");
+    let out = f.client_timeout(
+        &c,
+        "booth",
+        "site2",
+        &["list", "-c", &conf2, "-s", &site1],
+        std::time::Duration::from_secs(2),
+    );
+    // The connect would time out after 10 s; 2 s without an answer is proof enough.
+    assert!(out.timed_out, "{out}");
+    let local = f.booth(&c, "site1", &["list", "-c", &f.conf("site1")]);
+    assert_eq!(local.code, 0, "{local}");
+    f.heal("site1");
+    assert!(harness::poll_until(
+        std::time::Duration::from_secs(5),
+        || {
+            f.booth(&c, "site2", &["list", "-c", &conf2, "-s", &site1])
+                .code
+                == 0
+        }
+    ));
+}

@@ -928,22 +928,42 @@ impl Formation {
         capture(cmd, Duration::from_secs(20))
     }
 
-    /// Drops incoming TCP to the booth port in the member's namespace (nftables), so
-    /// that connecting to it times out.
-    pub fn drop_tcp(&self, name: &str) {
+    /// Runs nftables commands inside the member's namespace (table `inet brs`).
+    pub fn nft(&self, name: &str, commands: &str) {
         let ns = &self.node(name).ns;
-        run_ok(
-            "ip",
-            &[
-                "netns",
-                "exec",
-                ns,
-                "nft",
+        run_ok("ip", &["netns", "exec", ns, "nft", commands]);
+    }
+
+    /// Drops incoming TCP to the booth port in the member's namespace, so that
+    /// connecting to it times out.
+    pub fn drop_tcp(&self, name: &str) {
+        self.nft(
+            name,
+            &format!(
                 "add table inet brs; \
-                 add chain inet brs in { type filter hook input priority 0; }; \
-                 add rule inet brs in tcp dport 9929 drop",
-            ],
+                 add chain inet brs in {{ type filter hook input priority 0; }}; \
+                 add rule inet brs in tcp dport {PORT} drop"
+            ),
         );
+    }
+
+    /// Cuts the member off the bridge (everything in and out of `eth0` dropped); its own
+    /// `lo` keeps working, so its local client still answers.
+    pub fn isolate(&self, name: &str) {
+        self.nft(
+            name,
+            "add table inet brs; \
+             add chain inet brs in { type filter hook input priority 0; }; \
+             add chain inet brs out { type filter hook output priority 0; }; \
+             add rule inet brs in iifname \"eth0\" drop; \
+             add rule inet brs out oifname \"eth0\" drop",
+        );
+    }
+
+    /// Removes every rule [`Formation::isolate`]/[`Formation::drop_tcp`] added.
+    pub fn heal(&self, name: &str) {
+        let ns = &self.node(name).ns;
+        run_quiet("ip", &["netns", "exec", ns, "nft", "delete table inet brs"]);
     }
 
     /// The config path of a member, for `-c`.
@@ -1004,6 +1024,21 @@ fn ns_command(ns: &str, dir: &Path, extra_path: &[&Path], prog: &Path, args: &[S
         .arg(prog)
         .args(args);
     cmd
+}
+
+/// Polls `check` every 20 ms until it is true or `timeout` passes; returns its last
+/// answer. For waiting on daemon state without fixed sleeps.
+pub fn poll_until(timeout: Duration, mut check: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if check() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// Runs a command with stdin from /dev/null, capturing stdout and stderr, killing it
