@@ -712,4 +712,50 @@ mod tests {
         let Parsed::Run(i) = p else { panic!() };
         assert_eq!(i.site, b"other");
     }
+
+    /// Never panics on any argv: seeded random words built from option characters,
+    /// dashes, mode words and long values.
+    #[test]
+    fn random_argv_never_panics() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let words: [&[u8]; 16] = [
+            b"-",
+            b"--",
+            b"-c",
+            b"-D",
+            b"-s",
+            b"-t",
+            b"-FwC",
+            b"-l",
+            b"list",
+            b"grant",
+            b"client",
+            b"status",
+            b"daemon",
+            b"geostore",
+            b"-cx",
+            b"\xff\x00",
+        ];
+        for _ in 0..20_000 {
+            let n = usize::try_from(next() % 7).unwrap_or(0);
+            let mut argv = vec![if next() % 3 == 0 {
+                b"geostore".to_vec()
+            } else {
+                b"booth".to_vec()
+            }];
+            for _ in 0..n {
+                let r = next();
+                let w = words[usize::try_from(r % 16).unwrap_or(0)].to_vec();
+                let w = if r % 11 == 0 { w.repeat(40) } else { w };
+                argv.push(w);
+            }
+            let _ = parse(&argv, &no_dns);
+        }
+    }
 }
