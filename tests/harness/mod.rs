@@ -10,10 +10,29 @@
 //! real `crm_ticket`, reached through a logging wrapper first on the member's `PATH`.
 //! Daemons, namespaces and directories are removed in `Drop`, also when a test fails.
 //!
-//! Prerequisites: root, `ip` (iproute2), `ss`, the C booth (`/usr/sbin/boothd`) and
+//! Prerequisites: root, `ip` and `ss` (iproute2), `nft` (nftables, for the partition
+//! helpers), the C booth (`/usr/sbin/boothd`) and
 //! Pacemaker's `crm_ticket`/`cibadmin` (Debian `booth`, `pacemaker-cli-utils`). Without
 //! them [`ready`] says why and the test skips, unless `BOOTH_RS_REQUIRE_C=1` (CI), where it
 //! fails.
+//!
+//! Use:
+//! ```ignore
+//! mod harness;
+//! use harness::{Formation, Impl, Spec};
+//! skip_unless_ready!();
+//! let mut spec = Spec::new(2, 1).tickets(&["tA"]).auth(true); // site1, site2, arb1
+//! spec.daemon_for.insert("site2".into(), harness::ours());     // mixed formation
+//! let f = Formation::new(spec);                                // started, listening
+//! let out = f.booth(&Impl::c(), "site1", &["grant", "-c", &f.conf("site1"), "tA"]);
+//! assert_eq!(out.code, 0, "{out}");                            // stdout, stderr, code
+//! let log = f.crm_log("site1");                                // crm_ticket calls
+//! let g = f.cib_attr("site1", "tA", "granted");                // the site's CIB
+//! f.isolate("site1"); f.heal("site1");                         // partitions (nft)
+//! ```
+//! Also: `stop`/`kill`/`signal`/`start` per member, `daemon_log`, `exec` (any command in
+//! a member's namespace), `client_timeout`, `mask` (time stamps and pids), `poll_until`,
+//! and [`LoopNs`], a bare namespace with `lo` only for fake daemons.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -83,7 +102,7 @@ fn missing_prerequisite() -> Option<String> {
             ));
         }
     }
-    for tool in ["ip", "ss"] {
+    for tool in ["ip", "ss", "nft"] {
         if Command::new(tool)
             .arg("-V")
             .stdout(Stdio::null())
@@ -91,7 +110,9 @@ fn missing_prerequisite() -> Option<String> {
             .status()
             .is_err()
         {
-            return Some(format!("`{tool}` missing (apt-get install iproute2)"));
+            return Some(format!(
+                "`{tool}` missing (apt-get install iproute2 nftables)"
+            ));
         }
     }
     None
