@@ -8,6 +8,7 @@ mod harness;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
+use std::time::Duration;
 
 use harness::{Formation, Impl, Output, Spec};
 
@@ -611,6 +612,22 @@ fn without_clock_warning(s: &str) -> String {
         .collect()
 }
 
+/// Waits until every member lists the same ticket state, then a little longer for the
+/// last acknowledgements: a revoke at a leader still awaiting acks answers "More" first
+/// (wire.md §6.4), which would make the C and our runs see different daemon states.
+fn settle(f: &Formation, c: &Impl) {
+    let agreed = harness::poll_until(Duration::from_secs(5), || {
+        let lists: Vec<String> = f
+            .names()
+            .iter()
+            .map(|n| harness::mask(&f.booth(c, n, &["list", "-c", &f.conf(n)]).stdout))
+            .collect();
+        lists.windows(2).all(|w| w[0] == w[1])
+    });
+    assert!(agreed, "members do not agree on the ticket state");
+    std::thread::sleep(Duration::from_millis(100));
+}
+
 /// Runs every case with both clients; returns the failures (empty = all equal).
 fn run_cases(f: &mut Formation, cases: &[Case], auth: bool, report: &mut Vec<String>) -> usize {
     let c = Impl::c();
@@ -625,6 +642,9 @@ fn run_cases(f: &mut Formation, cases: &[Case], auth: bool, report: &mut Vec<Str
         for imp in [&c, &ours] {
             for (prog, node, args) in k.setup {
                 run(f, &c, prog, node, args);
+            }
+            if !k.setup.is_empty() {
+                settle(f, &c);
             }
             outs.push(run(f, imp, k.prog, k.node, k.args));
         }
