@@ -206,6 +206,14 @@ fn config_and_key_errors_match_c() {
             "booth",
             vec!["grant".into(), "-c".into(), path.clone(), "A".into()],
         ));
+        cases.push((
+            "boothd",
+            vec!["status".into(), "-S".into(), "-c".into(), path.clone()],
+        ));
+        cases.push((
+            "booth",
+            vec!["status".into(), "-D".into(), "-c".into(), path.clone()],
+        ));
     }
     cases.push((
         "booth",
@@ -216,6 +224,15 @@ fn config_and_key_errors_match_c() {
         vec!["list".into(), "-c".into(), "nonexistent-booth-rs".into()],
     ));
     cases.push(("booth", vec!["list".into(), "-c".into(), "name.cfg".into()]));
+    cases.push((
+        "boothd",
+        vec![
+            "status".into(),
+            "-S".into(),
+            "-c".into(),
+            "@DIR@/missing.conf".into(),
+        ],
+    ));
     let refs: Vec<Vec<&str>> = cases
         .iter()
         .map(|(_, a)| a.iter().map(String::as_str).collect())

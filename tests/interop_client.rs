@@ -8,6 +8,7 @@ mod harness;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
+use std::time::Duration;
 
 use harness::{Formation, Impl, Output, Spec};
 
@@ -108,6 +109,43 @@ fn cases() -> Vec<Case> {
             &["list", "-c", "@CONF@", "-s", "10.99.99.99"],
         ),
         case("peers", "booth", "site1", &["peers", "-c", "@CONF@"]),
+        case(
+            "list -s localhost (resolved, rc 2)",
+            "booth",
+            "site1",
+            &["list", "-c", "@CONF@", "-s", "localhost"],
+        ),
+        case(
+            "grant -s localhost (resolved)",
+            "booth",
+            "site1",
+            &["grant", "-c", "@CONF@", "-s", "localhost", "tA"],
+        )
+        .q3(),
+        case(
+            "list -D (debug lines)",
+            "booth",
+            "site1",
+            &["list", "-D", "-c", "@CONF@"],
+        ),
+        case(
+            "list -D -D at arbitrator",
+            "booth",
+            "arb1",
+            &["list", "-D", "-D", "-c", "@CONF@"],
+        ),
+        case(
+            "status -D",
+            "booth",
+            "site1",
+            &["status", "-D", "-c", "@CONF@", "-l", "@LOCK@"],
+        ),
+        case(
+            "boothd status -S",
+            "boothd",
+            "site1",
+            &["status", "-S", "-c", "@CONF@", "-l", "@LOCK@"],
+        ),
         case(
             "peers at arbitrator",
             "booth",
@@ -558,7 +596,7 @@ fn expand(f: &Formation, node: &str, a: &str) -> String {
     s
 }
 
-fn run(f: &mut Formation, imp: &Impl, prog: &str, node: &str, args: &[&str]) -> Output {
+fn run(f: &Formation, imp: &Impl, prog: &str, node: &str, args: &[&str]) -> Output {
     let args: Vec<String> = args.iter().map(|a| expand(f, node, a)).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     f.client(imp, prog, node, &args)
@@ -572,6 +610,22 @@ fn without_clock_warning(s: &str) -> String {
     s.split_inclusive('\n')
         .filter(|l| !l.contains("packet timestamp older than previous one"))
         .collect()
+}
+
+/// Waits until every member lists the same ticket state, then a little longer for the
+/// last acknowledgements: a revoke at a leader still awaiting acks answers "More" first
+/// (wire.md §6.4), which would make the C and our runs see different daemon states.
+fn settle(f: &Formation, c: &Impl) {
+    let agreed = harness::poll_until(Duration::from_secs(5), || {
+        let lists: Vec<String> = f
+            .names()
+            .iter()
+            .map(|n| harness::mask(&f.booth(c, n, &["list", "-c", &f.conf(n)]).stdout))
+            .collect();
+        lists.windows(2).all(|w| w[0] == w[1])
+    });
+    assert!(agreed, "members do not agree on the ticket state");
+    std::thread::sleep(Duration::from_millis(100));
 }
 
 /// Runs every case with both clients; returns the failures (empty = all equal).
@@ -588,6 +642,9 @@ fn run_cases(f: &mut Formation, cases: &[Case], auth: bool, report: &mut Vec<Str
         for imp in [&c, &ours] {
             for (prog, node, args) in k.setup {
                 run(f, &c, prog, node, args);
+            }
+            if !k.setup.is_empty() {
+                settle(f, &c);
             }
             outs.push(run(f, imp, k.prog, k.node, k.args));
         }
@@ -651,16 +708,64 @@ fn matrix_c_daemon_with_auth() {
     matrix(Impl::c(), true);
 }
 
-#[test]
-#[ignore = "our daemon is not implemented yet (issue: core/daemon)"]
-fn matrix_our_daemon_without_auth() {
-    skip_unless_ready!();
-    matrix(Impl::ours(), false);
+/// Our daemon: this build's binary, or `BOOTH_RS_OURS_BOOTHD` (e.g. a build of the daemon
+/// branch) until the daemon is merged here.
+fn our_daemon() -> Impl {
+    let mut imp = Impl::ours();
+    if let Some(p) = std::env::var_os("BOOTH_RS_OURS_BOOTHD") {
+        imp.boothd = p.into();
+    }
+    imp
 }
 
 #[test]
-#[ignore = "our daemon is not implemented yet (issue: core/daemon)"]
+#[ignore = "our daemon is not merged here yet; run with BOOTH_RS_OURS_BOOTHD=<daemon build> --ignored"]
+fn matrix_our_daemon_without_auth() {
+    skip_unless_ready!();
+    matrix(our_daemon(), false);
+}
+
+#[test]
+#[ignore = "our daemon is not merged here yet; run with BOOTH_RS_OURS_BOOTHD=<daemon build> --ignored"]
 fn matrix_our_daemon_with_auth() {
     skip_unless_ready!();
-    matrix(Impl::ours(), true);
+    matrix(our_daemon(), true);
+}
+
+/// surface.md §2.6: a member that drops our SYNs: `connect to <addr> got a timeout` after
+/// 10 s, exit 1, for list, grant and geostore alike (C and ours run concurrently).
+#[test]
+fn connect_timeout_matches_c() {
+    skip_unless_ready!();
+    let f = Formation::new(Spec::new(2, 1));
+    f.drop_tcp("site2");
+    let conf = f.conf("site1");
+    let site2 = f.addr("site2");
+    let cmds: Vec<(&str, Vec<&str>)> = vec![
+        ("booth", vec!["list", "-c", &conf, "-s", &site2]),
+        ("booth", vec!["grant", "-c", &conf, "-s", &site2, "tA"]),
+        (
+            "geostore",
+            vec!["set", "-c", &conf, "-s", &site2, "-t", "tA", "a", "b"],
+        ),
+    ];
+    let outs: Vec<(Output, Output)> = std::thread::scope(|s| {
+        let handles: Vec<_> = cmds
+            .iter()
+            .map(|(prog, args)| {
+                let f = &f;
+                let c = s.spawn(move || f.client(&Impl::c(), prog, "site1", args));
+                let o = s.spawn(move || f.client(&Impl::ours(), prog, "site1", args));
+                (c, o)
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|(c, o)| (c.join().expect("C run"), o.join().expect("our run")))
+            .collect()
+    });
+    for (c, o) in &outs {
+        assert_eq!(c.masked(), o.masked(), "\n=== C: {c}\n=== ours: {o}");
+        assert!(o.stderr.contains("got a timeout"), "{o}");
+    }
 }

@@ -198,8 +198,8 @@ fn exit_stderr(text: String) -> Early {
     (vec![Say::Stderr(text.into_bytes())], 1)
 }
 
-fn lossy(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+fn exit_bytes(text: &[u8]) -> Early {
+    (vec![Say::Stderr(text.to_vec())], 1)
 }
 
 /// C's `safe_copy`: a value of `buflen - 1` bytes or more does not fit.
@@ -278,10 +278,9 @@ fn parse_inner(
             b"revoke" => ClientOp::Revoke,
             b"peers" => ClientOp::Peers,
             _ => {
-                return Err(exit_stderr(format!(
-                    "client operation \"{}\" is unknown\n",
-                    lossy(op)
-                )))
+                return Err(exit_bytes(
+                    &[b"client operation \"", op, b"\" is unknown\n"].concat(),
+                ))
             }
         }),
         Kind::Geostore => Mode::Geostore(match op {
@@ -290,10 +289,9 @@ fn parse_inner(
             b"get" => AttrOp::Get,
             b"delete" => AttrOp::Delete,
             _ => {
-                return Err(exit_stderr(format!(
-                    "attribute operation \"{}\" is unknown\n",
-                    lossy(op)
-                )))
+                return Err(exit_bytes(
+                    &[b"attribute operation \"", op, b"\" is unknown\n"].concat(),
+                ))
             }
         }),
     };
@@ -713,5 +711,51 @@ mod tests {
         let p = parse(&argv(&["booth", "list", "-s", "other"]), &dns);
         let Parsed::Run(i) = p else { panic!() };
         assert_eq!(i.site, b"other");
+    }
+
+    /// Never panics on any argv: seeded random words built from option characters,
+    /// dashes, mode words and long values.
+    #[test]
+    fn random_argv_never_panics() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let words: [&[u8]; 16] = [
+            b"-",
+            b"--",
+            b"-c",
+            b"-D",
+            b"-s",
+            b"-t",
+            b"-FwC",
+            b"-l",
+            b"list",
+            b"grant",
+            b"client",
+            b"status",
+            b"daemon",
+            b"geostore",
+            b"-cx",
+            b"\xff\x00",
+        ];
+        for _ in 0..20_000 {
+            let n = usize::try_from(next() % 7).unwrap_or(0);
+            let mut argv = vec![if next() % 3 == 0 {
+                b"geostore".to_vec()
+            } else {
+                b"booth".to_vec()
+            }];
+            for _ in 0..n {
+                let r = next();
+                let w = words[usize::try_from(r % 16).unwrap_or(0)].to_vec();
+                let w = if r % 11 == 0 { w.repeat(40) } else { w };
+                argv.push(w);
+            }
+            let _ = parse(&argv, &no_dns);
+        }
     }
 }

@@ -4,14 +4,15 @@
 
 use std::ffi::CString;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use super::args::Invocation;
-use super::local::{find_local, interface_addresses};
+use super::local::{find_local_traced, interface_addresses};
 use super::log::Logger;
-use super::{ClientConf, Kind, Member, TicketTimes};
+use super::ClientConf;
 use crate::auth::AuthError;
-use crate::config::{self, Config, MemberKind, Warning};
+use crate::config::{self, Config, Warning};
 use crate::keyfile::{read_key_file, KeyFileError};
 
 /// Which mode loads: clients accept a subnet match for the local member, status does not
@@ -24,7 +25,6 @@ pub enum Role {
 
 /// A loaded configuration.
 pub struct Loaded {
-    pub config: Config,
     pub conf: ClientConf,
     /// Index of the local member, always set for `Role::Client`.
     pub local: Option<usize>,
@@ -54,13 +54,13 @@ fn resolve_host(host: &str) -> Option<IpAddr> {
 pub fn load(inv: &Invocation, log: &Logger, role: Role) -> Result<Loaded, LoadError> {
     let path = String::from_utf8_lossy(&inv.config).into_owned();
     log.debug(&format!("reading config file {path}"));
-    let bytes = match std::fs::read(&path) {
+    let bytes = match std::fs::read(std::ffi::OsStr::from_bytes(&inv.config)) {
         Ok(b) => b,
         Err(e) => {
-            log.error(&format!(
-                "failed to open {path}: {}",
-                super::net::io_text(&e)
-            ));
+            let mut msg = b"failed to open ".to_vec();
+            msg.extend_from_slice(&inv.config);
+            msg.extend_from_slice(format!(": {}", super::net::io_text(&e)).as_bytes());
+            log.error_bytes(&msg);
             return Err(LoadError::Config);
         }
     };
@@ -88,48 +88,33 @@ pub fn load(inv: &Invocation, log: &Logger, role: Role) -> Result<Loaded, LoadEr
     let key = match &config.authfile {
         None => None,
         Some(p) => match read_key_file(p) {
-            Ok(k) => k,
+            Ok(k) => {
+                if let Some(k) = &k {
+                    log.debug(&format!(
+                        "read key of size {} in authfile {}",
+                        k.as_bytes().len(),
+                        p.display()
+                    ));
+                }
+                k
+            }
             Err(e) => {
                 log.error(&key_error_text(p, &e));
                 return Err(LoadError::Config);
             }
         },
     };
-    let conf = ClientConf {
-        members: config
-            .members
-            .iter()
-            .map(|m| Member {
-                kind: match m.kind {
-                    MemberKind::Site => Kind::Site,
-                    MemberKind::Arbitrator => Kind::Arbitrator,
-                },
-                addr_text: m.addr_text.clone(),
-                addr: m.addr,
-                site_id: m.site_id,
-                port: m.port,
-            })
-            .collect(),
-        tickets: config
-            .tickets
-            .iter()
-            .map(|t| TicketTimes {
-                name: t.name.clone(),
-                timeout_ms: t.timeout_ms,
-                retries: t.retries,
-                expire_ms: t.expire_ms,
-                acquire_after_ms: t.acquire_after_ms,
-            })
-            .collect(),
-        key,
-        maxtimeskew: u32::try_from(config.maxtimeskew).unwrap_or(0),
-    };
-    let addrs: Vec<IpAddr> = conf.members.iter().map(|m| m.addr).collect();
-    let local = find_local(&addrs, &interface_addresses(), role == Role::Client);
-    if let Some(i) = local {
-        log.debug(&format!("found myself at {}", conf.members[i].addr_text));
+    let addrs: Vec<IpAddr> = config.members.iter().map(|m| m.addr).collect();
+    let conf = ClientConf { config, key };
+    let (local, trace) = find_local_traced(&addrs, &interface_addresses(), role == Role::Client);
+    for (i, bits) in trace {
+        let at = &conf.config.members[i].addr_text;
+        match bits {
+            Some(b) => log.debug(&format!("found myself at {at} ({b} bits matched)")),
+            None => log.debug(&format!("found myself at {at} (exact match)")),
+        }
     }
-    let users_ok = check_run_as(&config, log);
+    let users_ok = check_run_as(&conf.config, log);
     match role {
         Role::Client if local.is_none() => {
             log.error("Cannot find myself in the configuration.");
@@ -138,11 +123,7 @@ pub fn load(inv: &Invocation, log: &Logger, role: Role) -> Result<Loaded, LoadEr
         Role::Status if !users_ok => return Err(LoadError::Config),
         _ => {}
     }
-    Ok(Loaded {
-        config,
-        conf,
-        local,
-    })
+    Ok(Loaded { conf, local })
 }
 
 /// The C texts for key file failures (surface.md §1.9).

@@ -21,18 +21,51 @@ fn octets(a: &IpAddr) -> Vec<u8> {
 /// Index of the local member among `members` (their addresses, in config order), or
 /// `None`. `fuzzy`: clients accept a subnet match; daemon and status do not.
 pub fn find_local(members: &[IpAddr], ifaddrs: &[IfAddr], fuzzy: bool) -> Option<usize> {
-    find_in_family(members, ifaddrs, fuzzy, true)
-        .or_else(|| find_in_family(members, ifaddrs, fuzzy, false))
+    find_local_traced(members, ifaddrs, fuzzy).0
 }
 
-fn find_in_family(members: &[IpAddr], ifaddrs: &[IfAddr], fuzzy: bool, v6: bool) -> Option<usize> {
+/// What C logs at debug level while searching: after each examined interface address
+/// while a member is chosen, `found myself at <m> (<bits> bits matched)` (`Some(bits)`)
+/// or `found myself at <m> (exact match)` (`None`, exact-only pass).
+pub type Trace = Vec<(usize, Option<u32>)>;
+
+/// [`find_local`] plus C's debug trace.
+pub fn find_local_traced(
+    members: &[IpAddr],
+    ifaddrs: &[IfAddr],
+    fuzzy: bool,
+) -> (Option<usize>, Trace) {
+    let mut trace = Vec::new();
+    let v6 = find_in_family(members, ifaddrs, fuzzy, true, &mut trace);
+    if v6.is_some() {
+        return (v6, trace);
+    }
+    (
+        find_in_family(members, ifaddrs, fuzzy, false, &mut trace),
+        trace,
+    )
+}
+
+fn find_in_family(
+    members: &[IpAddr],
+    ifaddrs: &[IfAddr],
+    fuzzy: bool,
+    v6: bool,
+    trace: &mut Trace,
+) -> Option<usize> {
     let mut me = None;
     let mut best: u32 = 0;
     for ifa in ifaddrs.iter().filter(|i| i.addr.is_ipv6() == v6) {
         if ifa.prefix > best {
             match_entry(members, ifa, fuzzy, &mut me, &mut best);
+            if let Some(m) = me {
+                trace.push((m, Some(best)));
+            }
         } else if ifa.prefix == best {
             match_entry(members, ifa, false, &mut me, &mut best);
+            if let Some(m) = me {
+                trace.push((m, None));
+            }
         }
     }
     me

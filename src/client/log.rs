@@ -50,11 +50,25 @@ impl Logger {
     }
 
     pub fn log(&self, level: Level, msg: &str) {
+        self.log_bytes(level, msg.as_bytes());
+    }
+
+    /// A message with raw bytes (argv values are not necessarily UTF-8; C prints them as
+    /// they are).
+    pub fn log_bytes(&self, level: Level, msg: &[u8]) {
         if level == Level::Debug && !self.debug {
             return;
         }
-        let line = format_line(local_time(), &self.host, self.entity, self.pid, level, msg);
-        let _ = std::io::stderr().write_all(line.as_bytes());
+        let line = format_line(local_time(), &self.host, self.entity, self.pid, level, "");
+        let mut out = line.into_bytes();
+        out.pop(); // the newline, re-added after the message
+        out.extend_from_slice(msg);
+        out.push(b'\n');
+        let _ = std::io::stderr().write_all(&out);
+    }
+
+    pub fn error_bytes(&self, msg: &[u8]) {
+        self.log_bytes(Level::Error, msg);
     }
 
     pub fn error(&self, msg: &str) {

@@ -15,11 +15,12 @@ pub mod log;
 pub mod net;
 pub mod status;
 
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::auth::{self, AuthKey, PeerClock, SendClock, Timestamp};
-use crate::wire::consts::{HEADER_LEN, MAC_LEN, NO_ONE, OPT_WAIT, OPT_WAIT_COMMIT, TRAILER_LEN};
+use crate::config::{Config, Member, MemberKind};
+use crate::wire::consts::{HEADER_LEN, NO_ONE, OPT_WAIT, OPT_WAIT_COMMIT, TRAILER_LEN};
 use crate::wire::{
     c_client_padding, decode_header, encode, AttrBody, AttrName, AttrValue, Body, Cmd, Header,
     Message, ResultCode, TicketBody, TicketName,
@@ -28,59 +29,26 @@ use args::{AttrOp, ClientOp, Level, Mode, Parsed, Say};
 use log::Logger;
 use net::{Conn, ReadError};
 
-/// Kind of member, as the client needs it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    Site,
-    Arbitrator,
-}
-
-/// A configured member, as the client needs it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Member {
-    pub kind: Kind,
-    /// Address text as configured (what `-s` matches and messages show).
-    pub addr_text: String,
-    pub addr: IpAddr,
-    pub site_id: u32,
-    pub port: u16,
-}
-
-/// Per-ticket times the client uses to bound its waits.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TicketTimes {
-    pub name: String,
-    pub timeout_ms: u32,
-    pub retries: u32,
-    pub expire_ms: u32,
-    pub acquire_after_ms: u32,
-}
-
-/// What the client needs from booth.conf (filled from `config::Config` by [`conf`]).
+/// What the client needs from booth.conf: the parsed config and the key read from its
+/// `authfile` (`None`: no authentication).
 #[derive(Clone, Debug)]
 pub struct ClientConf {
-    pub members: Vec<Member>,
-    pub tickets: Vec<TicketTimes>,
+    pub config: Config,
     pub key: Option<AuthKey>,
-    pub maxtimeskew: u32,
 }
 
 impl ClientConf {
     /// C's `find_site_by_name(…, any_type = 1)`: `other` is the only other site.
     fn find_site(&self, name: &[u8], local: usize) -> Option<usize> {
         if name == args::OTHER_SITE {
-            let mut others = self
-                .members
-                .iter()
-                .enumerate()
-                .filter(|(i, m)| *i != local && m.kind == Kind::Site)
-                .map(|(i, _)| i);
-            let first = others.next();
-            return if others.next().is_some() { None } else { first };
+            return self.config.other_site(Some(local)).map(|m| m.index);
         }
-        self.members
-            .iter()
-            .position(|m| m.addr_text.as_bytes() == name)
+        let name = std::str::from_utf8(name).ok()?;
+        self.config.member_by_text(name).map(|m| m.index)
+    }
+
+    fn maxtimeskew(&self) -> u32 {
+        u32::try_from(self.config.maxtimeskew).unwrap_or(0)
     }
 }
 
@@ -162,6 +130,7 @@ fn exit_code(rv: i32) -> i32 {
 fn run_client(inv: &args::Invocation, conf: &ClientConf, local: usize, log: &Logger) -> i32 {
     let mut c = Client {
         inv,
+        ticket: inv.ticket.clone(),
         conf,
         local,
         log,
@@ -184,6 +153,8 @@ enum Query {
 
 struct Client<'a> {
     inv: &'a args::Invocation,
+    /// The ticket actually asked about: `-t`/positional, or the only configured one.
+    ticket: Vec<u8>,
     conf: &'a ClientConf,
     local: usize,
     log: &'a Logger,
@@ -204,13 +175,9 @@ fn now() -> Duration {
         .unwrap_or_default()
 }
 
-fn lossy(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 impl Client<'_> {
     fn member(&self, i: usize) -> &Member {
-        &self.conf.members[i]
+        &self.conf.config.members[i]
     }
 
     fn local_id(&self) -> u32 {
@@ -219,25 +186,26 @@ impl Client<'_> {
 
     /// Encodes `msg` (signed when a key is configured) plus `pad` zero bytes.
     fn encode_request(&mut self, msg: Message<'_>, pad: usize) -> Option<Vec<u8>> {
-        let msg = match &self.conf.key {
-            Some(_) => {
+        let encoded = match &self.conf.key {
+            Some(key) => {
                 let t = self.send_clock.next(now());
-                msg.with_auth(t.secs, t.usecs)
+                let msg = msg.with_auth(t.secs, t.usecs);
+                let mut buf = vec![0u8; msg.wire_len() + pad];
+                auth::encode_signed(key, &msg, &mut buf).map(|_| buf)
             }
-            None => msg,
+            None => {
+                let mut buf = vec![0u8; msg.wire_len() + pad];
+                encode(&msg, &mut buf).map(|_| buf)
+            }
         };
-        let mut buf = vec![0u8; msg.wire_len() + pad];
-        if encode(&msg, &mut buf).is_err() {
-            self.log.error("internal error: cannot encode the request");
-            return None;
-        }
-        if let Some(key) = &self.conf.key {
-            if auth::sign(key, &mut buf, msg.signed_len()).is_err() {
-                self.log.error("internal error: cannot calculate mac");
-                return None;
+        match encoded {
+            Ok(buf) => Some(buf),
+            Err(e) => {
+                self.log
+                    .error(&format!("internal error: cannot encode the request: {e}"));
+                None
             }
         }
-        Some(buf)
     }
 
     fn connect(&self, target: usize) -> Option<Conn> {
@@ -264,7 +232,7 @@ impl Client<'_> {
         let name = &self.member(target).addr_text;
         let ok = auth::verify(key, signed, trailer).is_ok() && {
             let h = signed.get(..HEADER_LEN).map(read_ts).unwrap_or_default();
-            match clock.check(h, now(), self.conf.maxtimeskew) {
+            match clock.check(h, now(), self.conf.maxtimeskew()) {
                 Ok(auth::Freshness::Newer) => true,
                 Ok(auth::Freshness::OlderThanPrevious) => {
                     self.log.log(
@@ -276,7 +244,7 @@ impl Client<'_> {
                 Err(_) => {
                     self.log.error(&format!(
                         "{name}: packet timestamp older than {} seconds",
-                        self.conf.maxtimeskew
+                        self.conf.maxtimeskew()
                     ));
                     false
                 }
@@ -288,10 +256,6 @@ impl Client<'_> {
         ok
     }
 
-    fn ticket_name(&self) -> Vec<u8> {
-        self.inv.ticket.clone()
-    }
-
     /// list, peers, geostore list/get: one text reply (C's `query_get_string_answer`).
     fn query(&mut self, q: Query) -> i32 {
         let target = if self.inv.site.is_empty() {
@@ -301,7 +265,7 @@ impl Client<'_> {
                 Some(t) => t,
                 None => {
                     self.log
-                        .error(&format!("cannot find site \"{}\"", lossy(&self.inv.site)));
+                        .error_bytes(&cat(&[b"cannot find site \"", &self.inv.site, b"\""]));
                     return libc::ENOENT;
                 }
             }
@@ -385,7 +349,7 @@ impl Client<'_> {
 
     fn attr_body(&self) -> Option<AttrBody> {
         // Lengths were checked at argv parsing; a NUL inside cannot come from argv.
-        let ticket = TicketName::from_bytes(&self.ticket_name()).ok();
+        let ticket = TicketName::from_bytes(&self.ticket).ok();
         let name = AttrName::from_bytes(&self.inv.attr_name).ok();
         let value = AttrValue::from_bytes(&self.inv.attr_value).ok();
         match (ticket, name, value) {
@@ -405,7 +369,7 @@ impl Client<'_> {
     /// 3 pending with -C.
     fn test_reply(&self, code: ResultCode, op: ClientOp) -> i32 {
         let op_str = op.name();
-        let ticket = lossy(&self.inv.ticket);
+        let ticket = &self.ticket;
         match code {
             ResultCode::Overgrant => {
                 self.log.info(
@@ -447,7 +411,7 @@ impl Client<'_> {
             }
             ResultCode::InvalidArg => {
                 self.log
-                    .error(&format!("ticket \"{ticket}\" does not exist"));
+                    .error_bytes(&cat(&[b"ticket \"", ticket, b"\" does not exist"]));
                 -1
             }
             ResultCode::Auth => {
@@ -455,15 +419,19 @@ impl Client<'_> {
                 -1
             }
             ResultCode::ExtFailed => {
-                self.log.error(&format!(
-                    "before-acquire-handler for ticket \"{ticket}\" failed, grant denied"
-                ));
+                self.log.error_bytes(&cat(&[
+                    b"before-acquire-handler for ticket \"",
+                    ticket,
+                    b"\" failed, grant denied",
+                ]));
                 -1
             }
             ResultCode::AttrPrereq => {
-                self.log.error(&format!(
-                    "attr-prereq for ticket \"{ticket}\" failed, grant denied"
-                ));
+                self.log.error_bytes(&cat(&[
+                    b"attr-prereq for ticket \"",
+                    ticket,
+                    b"\" failed, grant denied",
+                ]));
                 -1
             }
             ResultCode::Redirect => 1,
@@ -497,17 +465,13 @@ impl Client<'_> {
                 -1
             }
             ResultCode::InvalidArg => {
-                self.log.error(&format!(
-                    "ticket \"{}\" does not exist",
-                    lossy(&self.inv.ticket)
-                ));
+                self.log
+                    .error_bytes(&cat(&[b"ticket \"", &self.ticket, b"\" does not exist"]));
                 1
             }
             ResultCode::NoSuchAttr => {
-                self.log.error(&format!(
-                    "attribute \"{}\" not set",
-                    lossy(&self.inv.attr_name)
-                ));
+                self.log
+                    .error_bytes(&cat(&[b"attribute \"", &self.inv.attr_name, b"\" not set"]));
                 1
             }
             ResultCode::Auth => {
@@ -525,8 +489,12 @@ impl Client<'_> {
     /// round (`timeout`), or after the CIB commit delay (`expire + acquire-after`) when
     /// waiting for the outcome; plus the 10 s C allows for connecting.
     fn reply_timeout(&self) -> Duration {
-        let name = lossy(&self.inv.ticket);
-        let t = self.conf.tickets.iter().find(|t| t.name == name);
+        let t = self
+            .conf
+            .config
+            .tickets
+            .iter()
+            .find(|t| t.name.as_bytes() == self.ticket.as_slice());
         let (timeout, retries, expire, after) = t.map_or(
             (
                 crate::config::DEFAULT_TIMEOUT_MS,
@@ -551,36 +519,36 @@ impl Client<'_> {
             match self.conf.find_site(&self.inv.site, self.local) {
                 Some(t) => t,
                 None => {
-                    self.log.error(&format!(
-                        "Site \"{}\" not configured.",
-                        lossy(&self.inv.site)
-                    ));
+                    self.log.error_bytes(&cat(&[
+                        b"Site \"",
+                        &self.inv.site,
+                        b"\" not configured.",
+                    ]));
                     return -1; // Debian: 0; 1.2: 1 (Q3)
                 }
             }
         };
-        if self.member(target).kind == Kind::Arbitrator {
+        if self.member(target).kind == MemberKind::Arbitrator {
             if target == self.local {
                 self.log
                     .error("We're just an arbitrator, cannot grant/revoke tickets here.");
             } else {
-                self.log.error(&format!(
-                    "{} is just an arbitrator, cannot grant/revoke tickets there.",
-                    lossy(&self.inv.site)
-                ));
+                self.log.error_bytes(&cat(&[
+                    &self.inv.site,
+                    b" is just an arbitrator, cannot grant/revoke tickets there.",
+                ]));
             }
             return -1; // Q3
         }
-        let mut ticket = self.inv.ticket.clone();
-        if ticket.is_empty() {
-            if self.conf.tickets.len() == 1 {
-                ticket = self.conf.tickets[0].name.as_bytes().to_vec();
+        if self.ticket.is_empty() {
+            if let [only] = self.conf.config.tickets.as_slice() {
+                self.ticket = only.name.as_bytes().to_vec();
             } else {
                 self.log.error("No ticket given.");
                 return -1; // Q3
             }
         }
-        let Ok(name) = TicketName::from_bytes(&ticket) else {
+        let Ok(name) = TicketName::from_bytes(&self.ticket) else {
             self.log.error("internal error: ticket name too long");
             return -1;
         };
@@ -641,6 +609,7 @@ impl Client<'_> {
                         let leader = read_u32(&reply, crate::wire::consts::off::TICKET_LEADER);
                         let next = self
                             .conf
+                            .config
                             .members
                             .iter()
                             .position(|m| m.site_id == leader && leader != NO_ONE);
@@ -689,22 +658,13 @@ impl Client<'_> {
 
     /// geostore list/get/set/delete (C's `do_attr`).
     fn geostore(&mut self, op: AttrOp) -> i32 {
-        if self.inv.ticket.is_empty() {
-            // `inv` is shared; the ticket default is resolved into a copy.
-            if self.conf.tickets.len() == 1 {
-                let mut inv = self.inv.clone();
-                inv.ticket = self.conf.tickets[0].name.as_bytes().to_vec();
-                let mut c = Client {
-                    inv: &inv,
-                    conf: self.conf,
-                    local: self.local,
-                    log: self.log,
-                    send_clock: self.send_clock,
-                };
-                return c.geostore_with_ticket(op);
+        if self.ticket.is_empty() {
+            if let [only] = self.conf.config.tickets.as_slice() {
+                self.ticket = only.name.as_bytes().to_vec();
+            } else {
+                self.log.error("No ticket given.");
+                return 1;
             }
-            self.log.error("No ticket given.");
-            return 1;
         }
         self.geostore_with_ticket(op)
     }
@@ -724,23 +684,24 @@ impl Client<'_> {
             match self.conf.find_site(&self.inv.site, self.local) {
                 Some(t) => t,
                 None => {
-                    self.log.error(&format!(
-                        "Site \"{}\" not configured.",
-                        lossy(&self.inv.site)
-                    ));
+                    self.log.error_bytes(&cat(&[
+                        b"Site \"",
+                        &self.inv.site,
+                        b"\" not configured.",
+                    ]));
                     return -1;
                 }
             }
         };
-        if self.member(target).kind == Kind::Arbitrator {
+        if self.member(target).kind == MemberKind::Arbitrator {
             if target == self.local {
                 self.log
                     .error("We're just an arbitrator, no attributes here.");
             } else {
-                self.log.error(&format!(
-                    "{} is just an arbitrator, no attributes there.",
-                    lossy(&self.inv.site)
-                ));
+                self.log.error_bytes(&cat(&[
+                    &self.inv.site,
+                    b" is just an arbitrator, no attributes there.",
+                ]));
             }
             return -1;
         }
@@ -813,6 +774,11 @@ impl Client<'_> {
     }
 }
 
+/// Concatenates byte strings (messages that quote argv bytes as C prints them).
+fn cat(parts: &[&[u8]]) -> Vec<u8> {
+    parts.concat()
+}
+
 fn read_u32(buf: &[u8], off: usize) -> u32 {
     let mut w = [0u8; 4];
     if let Some(s) = buf.get(off..off + 4) {
@@ -846,6 +812,3 @@ fn read_ts(head: &[u8]) -> Timestamp {
         usecs: read_u32(head, 8),
     }
 }
-
-// The MAC length is part of the trailer layout the checks above rely on.
-const _: () = assert!(MAC_LEN == 20);

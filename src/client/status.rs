@@ -6,6 +6,7 @@ use std::fs::OpenOptions;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::os::fd::AsRawFd;
+use std::os::unix::ffi::OsStrExt;
 
 use super::args::Invocation;
 use super::conf::{self, Role};
@@ -38,17 +39,18 @@ fn status(inv: &Invocation, log: &Logger) -> (i32, Option<&'static str>) {
     let Some(local) = loaded.local else {
         return (NOT_RUNNING, Some("No Service IP active here."));
     };
-    let me = &loaded.conf.members[local];
-    let lockfile = if inv.lockfile.is_empty() {
-        format!("{LOCK_DIR}/{}.pid", loaded.config.name)
+    let me = &loaded.conf.config.members[local];
+    let lockfile: Vec<u8> = if inv.lockfile.is_empty() {
+        format!("{LOCK_DIR}/{}.pid", loaded.conf.config.name).into_bytes()
     } else {
-        String::from_utf8_lossy(&inv.lockfile).into_owned()
+        inv.lockfile.clone()
     };
-    if lockfile.starts_with(LOCK_DIR) {
+    if lockfile.starts_with(LOCK_DIR.as_bytes()) {
         // C creates the default directory even in status mode.
         let _ = std::fs::create_dir_all(LOCK_DIR);
     }
-    let Ok(mut file) = OpenOptions::new().read(true).write(true).open(&lockfile) else {
+    let path = std::ffi::OsStr::from_bytes(&lockfile);
+    let Ok(mut file) = OpenOptions::new().read(true).write(true).open(path) else {
         return (NOT_RUNNING, Some("No PID file."));
     };
     let Some(pid) = lock_holder(&file) else {
@@ -76,7 +78,9 @@ fn status(inv: &Invocation, log: &Logger) -> (i32, Option<&'static str>) {
     if TcpListener::bind(SocketAddr::new(me.addr, me.port)).is_ok() {
         return (NOT_RUNNING, Some("TCP port not in use."));
     }
-    let mut line = format!("booth_lockfile='{lockfile}' ").into_bytes();
+    let mut line = b"booth_lockfile='".to_vec();
+    line.extend_from_slice(&lockfile);
+    line.extend_from_slice(b"' ");
     line.extend_from_slice(&data);
     line.push(b'\n');
     let _ = out.write_all(&line);
@@ -84,7 +88,7 @@ fn status(inv: &Invocation, log: &Logger) -> (i32, Option<&'static str>) {
     if inv.foreground {
         eprintln!(
             "Booth at {} port {} seems to be running.",
-            me.addr_text, loaded.config.port
+            me.addr_text, loaded.conf.config.port
         );
     }
     (RUNNING, None)

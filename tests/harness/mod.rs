@@ -10,10 +10,29 @@
 //! real `crm_ticket`, reached through a logging wrapper first on the member's `PATH`.
 //! Daemons, namespaces and directories are removed in `Drop`, also when a test fails.
 //!
-//! Prerequisites: root, `ip` (iproute2), `ss`, the C booth (`/usr/sbin/boothd`) and
+//! Prerequisites: root, `ip` and `ss` (iproute2), `nft` (nftables, for the partition
+//! helpers), the C booth (`/usr/sbin/boothd`) and
 //! Pacemaker's `crm_ticket`/`cibadmin` (Debian `booth`, `pacemaker-cli-utils`). Without
 //! them [`ready`] says why and the test skips, unless `BOOTH_RS_REQUIRE_C=1` (CI), where it
 //! fails.
+//!
+//! Use:
+//! ```ignore
+//! mod harness;
+//! use harness::{Formation, Impl, Spec};
+//! skip_unless_ready!();
+//! let mut spec = Spec::new(2, 1).tickets(&["tA"]).auth(true); // site1, site2, arb1
+//! spec.daemon_for.insert("site2".into(), harness::ours());     // mixed formation
+//! let f = Formation::new(spec);                                // started, listening
+//! let out = f.booth(&Impl::c(), "site1", &["grant", "-c", &f.conf("site1"), "tA"]);
+//! assert_eq!(out.code, 0, "{out}");                            // stdout, stderr, code
+//! let log = f.crm_log("site1");                                // crm_ticket calls
+//! let g = f.cib_attr("site1", "tA", "granted");                // the site's CIB
+//! f.isolate("site1"); f.heal("site1");                         // partitions (nft)
+//! ```
+//! Also: `stop`/`kill`/`signal`/`start` per member, `daemon_log`, `exec` (any command in
+//! a member's namespace), `client_timeout`, `mask` (time stamps and pids), `poll_until`,
+//! and [`LoopNs`], a bare namespace with `lo` only for fake daemons.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -83,7 +102,7 @@ fn missing_prerequisite() -> Option<String> {
             ));
         }
     }
-    for tool in ["ip", "ss"] {
+    for tool in ["ip", "ss", "nft"] {
         if Command::new(tool)
             .arg("-V")
             .stdout(Stdio::null())
@@ -91,7 +110,9 @@ fn missing_prerequisite() -> Option<String> {
             .status()
             .is_err()
         {
-            return Some(format!("`{tool}` missing (apt-get install iproute2)"));
+            return Some(format!(
+                "`{tool}` missing (apt-get install iproute2 nftables)"
+            ));
         }
     }
     None
@@ -371,8 +392,6 @@ pub struct Formation {
     pub dir: PathBuf,
     pub nodes: Vec<Node>,
     pub spec: Spec,
-    /// Per client implementation, a directory with `booth` and `geostore` links.
-    client_dirs: BTreeMap<&'static str, PathBuf>,
     claim: PathBuf,
 }
 
@@ -579,7 +598,6 @@ impl Formation {
             dir: dir.clone(),
             nodes: Vec::new(),
             spec: spec.clone(),
-            client_dirs: BTreeMap::new(),
             claim,
         };
         fs::create_dir_all(&dir).expect("create formation dir");
@@ -868,40 +886,47 @@ impl Formation {
         capture(cmd, Duration::from_secs(10))
     }
 
-    /// A directory with `booth` and `geostore` (links to the implementation's binaries),
-    /// first on the client's PATH so that argv[0] is exactly `booth`/`geostore`.
-    fn client_dir(&mut self, imp: &Impl) -> PathBuf {
-        if let Some(d) = self.client_dirs.get(imp.name) {
-            return d.clone();
-        }
+    /// A directory with `booth`, `geostore` and `boothd` (links to the implementation's
+    /// binaries), first on the client's PATH so that argv[0] is exactly the name.
+    fn client_dir(&self, imp: &Impl) -> PathBuf {
         let d = self.dir.join(format!("clients-{}", imp.name));
-        fs::create_dir_all(&d).expect("client dir");
-        symlink(&imp.booth, d.join("booth")).expect("link booth");
-        symlink(&imp.geostore, d.join("geostore")).expect("link geostore");
-        symlink(&imp.boothd, d.join("boothd")).expect("link boothd");
-        self.client_dirs.insert(imp.name, d.clone());
+        if !d.exists() {
+            let _guard = CLAIM_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+            let tmp = self.dir.join(format!(
+                ".clients-{}-{:?}",
+                imp.name,
+                thread::current().id()
+            ));
+            fs::create_dir_all(&tmp).expect("client dir");
+            symlink(&imp.booth, tmp.join("booth")).expect("link booth");
+            symlink(&imp.geostore, tmp.join("geostore")).expect("link geostore");
+            symlink(&imp.boothd, tmp.join("boothd")).expect("link boothd");
+            if fs::rename(&tmp, &d).is_err() {
+                let _ = fs::remove_dir_all(&tmp);
+            }
+        }
         d
     }
 
     /// Runs `booth ARGS...` of `imp` in the member's namespace (argv[0] = `booth`).
     /// Arguments are passed as given: add `-c` yourself (see [`Formation::conf`]).
-    pub fn booth(&mut self, imp: &Impl, name: &str, args: &[&str]) -> Output {
+    pub fn booth(&self, imp: &Impl, name: &str, args: &[&str]) -> Output {
         self.client(imp, "booth", name, args)
     }
 
     /// Runs `geostore ARGS...` of `imp` in the member's namespace.
-    pub fn geostore(&mut self, imp: &Impl, name: &str, args: &[&str]) -> Output {
+    pub fn geostore(&self, imp: &Impl, name: &str, args: &[&str]) -> Output {
         self.client(imp, "geostore", name, args)
     }
 
     /// Runs program `prog` (`booth`, `geostore`, `boothd`) of `imp` in the member's
     /// namespace with a clean environment; 20 s timeout.
-    pub fn client(&mut self, imp: &Impl, prog: &str, name: &str, args: &[&str]) -> Output {
+    pub fn client(&self, imp: &Impl, prog: &str, name: &str, args: &[&str]) -> Output {
         self.client_timeout(imp, prog, name, args, Duration::from_secs(20))
     }
 
     pub fn client_timeout(
-        &mut self,
+        &self,
         imp: &Impl,
         prog: &str,
         name: &str,
@@ -922,6 +947,44 @@ impl Formation {
         let args: Vec<String> = args.iter().map(|a| (*a).to_string()).collect();
         let cmd = ns_command(&node.ns, &node.dir, &[], Path::new(prog), &args);
         capture(cmd, Duration::from_secs(20))
+    }
+
+    /// Runs nftables commands inside the member's namespace (table `inet brs`).
+    pub fn nft(&self, name: &str, commands: &str) {
+        let ns = &self.node(name).ns;
+        run_ok("ip", &["netns", "exec", ns, "nft", commands]);
+    }
+
+    /// Drops incoming TCP to the booth port in the member's namespace, so that
+    /// connecting to it times out.
+    pub fn drop_tcp(&self, name: &str) {
+        self.nft(
+            name,
+            &format!(
+                "add table inet brs; \
+                 add chain inet brs in {{ type filter hook input priority 0; }}; \
+                 add rule inet brs in tcp dport {PORT} drop"
+            ),
+        );
+    }
+
+    /// Cuts the member off the bridge (everything in and out of `eth0` dropped); its own
+    /// `lo` keeps working, so its local client still answers.
+    pub fn isolate(&self, name: &str) {
+        self.nft(
+            name,
+            "add table inet brs; \
+             add chain inet brs in { type filter hook input priority 0; }; \
+             add chain inet brs out { type filter hook output priority 0; }; \
+             add rule inet brs in iifname \"eth0\" drop; \
+             add rule inet brs out oifname \"eth0\" drop",
+        );
+    }
+
+    /// Removes every rule [`Formation::isolate`]/[`Formation::drop_tcp`] added.
+    pub fn heal(&self, name: &str) {
+        let ns = &self.node(name).ns;
+        run_quiet("ip", &["netns", "exec", ns, "nft", "delete table inet brs"]);
     }
 
     /// The config path of a member, for `-c`.
@@ -982,6 +1045,21 @@ fn ns_command(ns: &str, dir: &Path, extra_path: &[&Path], prog: &Path, args: &[S
         .arg(prog)
         .args(args);
     cmd
+}
+
+/// Polls `check` every 20 ms until it is true or `timeout` passes; returns its last
+/// answer. For waiting on daemon state without fixed sleeps.
+pub fn poll_until(timeout: Duration, mut check: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if check() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// Runs a command with stdin from /dev/null, capturing stdout and stderr, killing it
