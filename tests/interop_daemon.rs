@@ -1,0 +1,409 @@
+//! Our `boothd` in formations with the C daemon and alone (issue 5's proof): grant,
+//! revoke, kill -9 failover, restart, wrong keys, isolation, and `boothd status`.
+//! Every scenario also checks, from the recorded `crm_ticket` calls, that no two sites
+//! were granted at once (consensus.md §15.1 S1).
+
+mod harness;
+
+use std::time::{Duration, Instant};
+
+use harness::{poll_until, Formation, Impl, Spec};
+
+/// Short timings so failovers take seconds: 1 s × (3 + 1) < renewal 5 s (surface.md §1.5).
+fn spec(sites: usize, arbs: usize) -> Spec {
+    let mut s = Spec::new(sites, arbs);
+    s.expire = 10;
+    s.timeout = 1;
+    s.retries = 3;
+    s
+}
+
+fn with_ours(mut s: Spec, nodes: &[&str]) -> Spec {
+    for n in nodes {
+        s.daemon_for.insert((*n).to_string(), harness::ours());
+    }
+    s
+}
+
+/// `booth list` at `node` with the C client.
+fn list(f: &Formation, node: &str) -> String {
+    let conf = f.conf(node);
+    let out = f.booth(&Impl::c(), node, &["list", "-c", &conf]);
+    assert_eq!(out.code, 0, "{node}: {out}");
+    harness::mask(&out.stdout)
+}
+
+/// Waits until every live member's `booth list` names `leader` (an address, or NONE).
+fn wait_all_agree(f: &Formation, nodes: &[&str], leader: &str, within: Duration) -> bool {
+    poll_until(within, || {
+        nodes
+            .iter()
+            .all(|n| list(f, n).starts_with(&format!("ticket: tA, leader: {leader}")))
+    })
+}
+
+fn grant(f: &Formation, client: &Impl, node: &str) -> harness::Output {
+    let conf = f.conf(node);
+    f.booth(client, node, &["grant", "-c", &conf, "tA"])
+}
+
+/// One granted interval of a site, from its crm_ticket log: the first `-g` start after
+/// a revoke, to the end of the next `-r` or the lease expiry it last wrote, whichever
+/// comes first (consensus.md §15.1 S1: a killed daemon leaves `granted` in its CIB, but
+/// the lease it wrote has ended). `None`: still granted.
+#[derive(Debug)]
+struct Granted {
+    site: String,
+    from: f64,
+    to: Option<f64>,
+}
+
+fn granted_intervals(f: &Formation, site: &str) -> Vec<Granted> {
+    let mut out = Vec::new();
+    let mut open: Option<f64> = None;
+    let mut expires: Option<f64> = None;
+    let end = |revoked: Option<f64>, expires: Option<f64>| match (revoked, expires) {
+        (Some(r), Some(e)) => Some(r.min(e)),
+        (r, e) => r.or(e),
+    };
+    for line in f.crm_log(site).lines() {
+        let mut words = line.split_whitespace();
+        let (Some(t), Some(phase)) = (words.next(), words.next()) else {
+            continue;
+        };
+        let Ok(t) = t.parse::<f64>() else { continue };
+        let grant = line.contains("'-g' '--force'");
+        let revoke = line.contains("'-r' '--force'");
+        match (phase, grant, revoke) {
+            ("start", true, _) => {
+                open.get_or_insert(t);
+                expires = written_expiry(line).or(expires);
+            }
+            ("end", _, true) => {
+                if let Some(from) = open.take() {
+                    out.push(Granted {
+                        site: site.to_string(),
+                        from,
+                        to: end(Some(t), expires.take()),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(from) = open {
+        out.push(Granted {
+            site: site.to_string(),
+            from,
+            to: end(None, expires),
+        });
+    }
+    out
+}
+
+/// The `expires` value of a logged write: `'-S' 'expires' '-v<E>'` (C) or
+/// `'--attr-value=<E>'` (ours).
+fn written_expiry(line: &str) -> Option<f64> {
+    let rest = line.split("'expires' '").nth(1)?;
+    let value = rest.split('\'').next()?;
+    let digits = value
+        .trim_start_matches("-v")
+        .trim_start_matches("--attr-value=");
+    digits.parse().ok()
+}
+
+/// S1: no two sites granted over overlapping wall-clock time (one clock for all
+/// namespaces, so this is exact).
+fn assert_no_overlap(f: &Formation, sites: &[&str]) {
+    let all: Vec<Granted> = sites.iter().flat_map(|s| granted_intervals(f, s)).collect();
+    for a in &all {
+        for b in &all {
+            if a.site >= b.site {
+                continue;
+            }
+            let a_end = a.to.unwrap_or(f64::MAX);
+            let b_end = b.to.unwrap_or(f64::MAX);
+            assert!(
+                a_end <= b.from || b_end <= a.from,
+                "S1 violated: {a:?} overlaps {b:?}\n{}\n{}",
+                f.crm_log(&a.site),
+                f.crm_log(&b.site)
+            );
+        }
+    }
+}
+
+fn first_grant_after(f: &Formation, site: &str, after: f64) -> Option<f64> {
+    granted_intervals(f, site)
+        .into_iter()
+        .map(|g| g.from)
+        .find(|t| *t >= after)
+}
+
+fn wall() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// Grant at `holder`, kill it, wait for `other` to take over; returns the failover time
+/// measured from the kill to `other`'s `-g` in its crm_ticket log.
+fn failover(f: &mut Formation, holder: &str, other: &str, nodes_alive: &[&str]) -> f64 {
+    let out = grant(f, &Impl::c(), holder);
+    assert_eq!(out.code, 0, "{out}");
+    let holder_addr = f.addr(holder);
+    assert!(
+        wait_all_agree(f, nodes_alive, &holder_addr, Duration::from_secs(5)),
+        "not all agree on {holder_addr}"
+    );
+    let killed_at = wall();
+    f.kill(holder);
+    let survivors: Vec<&str> = nodes_alive
+        .iter()
+        .copied()
+        .filter(|n| *n != holder)
+        .collect();
+    let other_addr = f.addr(other);
+    assert!(
+        wait_all_agree(f, &survivors, &other_addr, Duration::from_secs(25)),
+        "no failover to {other}: {}",
+        f.daemon_log(other)
+    );
+    let granted = poll_until(Duration::from_secs(5), || {
+        first_grant_after(f, other, killed_at).is_some()
+    });
+    assert!(granted, "{other} never wrote -g: {}", f.crm_log(other));
+    first_grant_after(f, other, killed_at).unwrap_or(0.0) - killed_at
+}
+
+/// issue 5: one implementation alone, 2 sites + 1 arbitrator: grant, revoke, kill -9 of
+/// the holder and failover, restart of the old holder which then follows. Run with ours,
+/// and with C as the oracle.
+fn alone(imp: &Impl, auth: bool) {
+    skip_unless_ready!();
+    let mut s = spec(2, 1).auth(auth);
+    s.daemon = imp.boothd.clone();
+    let mut f = Formation::new(s);
+    let nodes = ["site1", "site2", "arb1"];
+    let ours = imp.clone();
+
+    let out = grant(&f, &ours, "site1");
+    assert_eq!(out.code, 0, "{out}");
+    assert!(out.stderr.contains("grant succeeded!"), "{out}");
+    assert!(wait_all_agree(
+        &f,
+        &nodes,
+        &f.addr("site1"),
+        Duration::from_secs(5)
+    ));
+    assert_eq!(f.cib_attr("site1", "tA", "granted").stdout.trim(), "true");
+
+    let conf = f.conf("site2");
+    let out = f.booth(&ours, "site2", &["revoke", "-c", &conf, "tA"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(out.stderr.contains("revoke succeeded!"), "{out}");
+    assert!(wait_all_agree(&f, &nodes, "none", Duration::from_secs(5)));
+    assert_eq!(f.cib_attr("site1", "tA", "granted").stdout.trim(), "false");
+
+    let took = failover(&mut f, "site1", "site2", &nodes);
+    eprintln!(
+        "{} alone (auth {auth}): failover after kill -9 in {took:.2} s",
+        imp.name
+    );
+    // Remaining lease (at most expire 10 s) + acquire-after 0 + election (≤ timeout·(R+1)).
+    assert!(took < 10.0 + 4.0 + 1.0, "failover took {took:.2} s");
+
+    f.start("site1");
+    assert!(
+        wait_all_agree(&f, &nodes, &f.addr("site2"), Duration::from_secs(5)),
+        "restarted site1 does not follow site2"
+    );
+    // The restarted old holder revoked locally: its CIB says not granted.
+    assert!(poll_until(Duration::from_secs(5), || f
+        .cib_attr("site1", "tA", "granted")
+        .stdout
+        .trim()
+        == "false"));
+    assert_no_overlap(&f, &["site1", "site2"]);
+}
+
+#[test]
+fn all_ours_grant_revoke_failover_restart() {
+    alone(&Impl::ours(), false);
+}
+
+#[test]
+fn all_ours_with_authfile() {
+    alone(&Impl::ours(), true);
+}
+
+#[test]
+fn all_c_grant_revoke_failover_restart_oracle() {
+    alone(&Impl::c(), false);
+}
+
+/// issue 5: ours in turn as site1, site2 and arb1 with C daemons elsewhere. A grant through
+/// the C client on a C site and one on ours (when ours is a site); `booth list` agrees on
+/// every member; failover after kill -9 of the holder; restart follows.
+fn mixed(ours_at: &str) {
+    skip_unless_ready!();
+    let nodes = ["site1", "site2", "arb1"];
+    let mut f = Formation::new(with_ours(spec(2, 1), &[ours_at]));
+    let c = Impl::c();
+    let c_site = if ours_at == "site1" { "site2" } else { "site1" };
+
+    let out = grant(&f, &c, c_site);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(wait_all_agree(
+        &f,
+        &nodes,
+        &f.addr(c_site),
+        Duration::from_secs(5)
+    ));
+    let conf = f.conf(c_site);
+    let out = f.booth(&c, c_site, &["revoke", "-c", &conf, "tA"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(wait_all_agree(&f, &nodes, "none", Duration::from_secs(5)));
+
+    // The holder for the failover: ours when ours is a site, else site1 (C).
+    let (holder, other) = match ours_at {
+        "arb1" => ("site1", "site2"),
+        s => (s, if s == "site1" { "site2" } else { "site1" }),
+    };
+    let took = failover(&mut f, holder, other, &nodes);
+    eprintln!(
+        "mixed, ours at {ours_at}: holder {holder} killed, {other} granted after {took:.2} s"
+    );
+    assert!(took < 15.0, "failover took {took:.2} s");
+    f.start(holder);
+    assert!(
+        wait_all_agree(&f, &nodes, &f.addr(other), Duration::from_secs(5)),
+        "restarted {holder} does not follow {other}"
+    );
+    assert_no_overlap(&f, &["site1", "site2"]);
+}
+
+#[test]
+fn mixed_ours_as_site1() {
+    mixed("site1");
+}
+
+#[test]
+fn mixed_ours_as_site2() {
+    mixed("site2");
+}
+
+#[test]
+fn mixed_ours_as_arbitrator() {
+    mixed("arb1");
+}
+
+/// issue 5: a wrong key on our arbitrator keeps it out and is logged; the sites still
+/// grant with 2 of 3 votes, after one timeout (as the all-C lab shows).
+#[test]
+fn wrong_key_on_our_arbitrator_keeps_it_out() {
+    skip_unless_ready!();
+    let mut s = with_ours(spec(2, 1).auth(true), &["arb1"]);
+    s.other_key.push("arb1".into());
+    let f = Formation::new(s);
+    let out = grant(&f, &Impl::c(), "site1");
+    assert_eq!(out.code, 0, "{out}");
+    assert!(wait_all_agree(
+        &f,
+        &["site1", "site2"],
+        &f.addr("site1"),
+        Duration::from_secs(5)
+    ));
+    assert!(list(&f, "arb1").starts_with("ticket: tA, leader: NONE"));
+    let logged = poll_until(Duration::from_secs(5), || {
+        f.daemon_log("arb1").contains("failed to authenticate")
+    });
+    assert!(logged, "{}", f.daemon_log("arb1"));
+    let conf = f.conf("site1");
+    let peers = f.booth(&Impl::c(), "site1", &["peers", "-c", &conf]);
+    assert!(
+        !peers.stdout.contains("authfail:0\n\narbitrator"),
+        "{peers}"
+    );
+}
+
+/// consensus.md §13.3, issue 5: our holder isolated from everyone revokes at its expiry,
+/// before the other site is granted.
+#[test]
+fn isolated_holder_of_ours_revokes_before_the_c_site_is_granted() {
+    skip_unless_ready!();
+    let f = Formation::new(with_ours(spec(2, 1), &["site1"]));
+    let out = grant(&f, &Impl::c(), "site1");
+    assert_eq!(out.code, 0, "{out}");
+    assert!(wait_all_agree(
+        &f,
+        &["site1", "site2", "arb1"],
+        &f.addr("site1"),
+        Duration::from_secs(5)
+    ));
+    let cut = wall();
+    f.isolate("site1");
+    let site2 = f.addr("site2");
+    assert!(
+        wait_all_agree(&f, &["site2", "arb1"], &site2, Duration::from_secs(25)),
+        "site2 never took over"
+    );
+    assert!(poll_until(Duration::from_secs(5), || first_grant_after(
+        &f, "site2", cut
+    )
+    .is_some()));
+    let site1_revoked = granted_intervals(&f, "site1")
+        .into_iter()
+        .filter_map(|g| g.to)
+        .find(|t| *t >= cut)
+        .expect("site1 revoked itself");
+    let site2_granted = first_grant_after(&f, "site2", cut).unwrap_or(0.0);
+    eprintln!(
+        "isolation: site1 revoked at +{:.2} s, site2 granted at +{:.2} s",
+        site1_revoked - cut,
+        site2_granted - cut
+    );
+    assert!(site1_revoked < site2_granted);
+    f.heal("site1");
+    assert_no_overlap(&f, &["site1", "site2"]);
+}
+
+/// surface.md §2.8: `boothd status` of our daemon reads as the C daemon's does: running
+/// (0, the lock line), and after SIGTERM not running (7) with the lock file gone.
+#[test]
+fn status_of_our_daemon_matches_c() {
+    skip_unless_ready!();
+    let mut f = Formation::new(with_ours(spec(2, 1), &["site1"]));
+    let check = |f: &Formation, node: &str, imp: &Impl| {
+        let conf = f.conf(node);
+        let lock = f.node(node).lock().display().to_string();
+        f.client(imp, "boothd", node, &["status", "-c", &conf, "-l", &lock])
+    };
+    for imp in [Impl::c(), Impl::ours()] {
+        let ours = check(&f, "site1", &imp);
+        let theirs = check(&f, "site2", &imp);
+        assert_eq!((ours.code, theirs.code), (0, 0), "{ours}\n{theirs}");
+        let shape = |s: &str| {
+            s.split_whitespace()
+                .map(|w| w.split('=').next().unwrap_or_default().to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            shape(&ours.stdout),
+            shape(&theirs.stdout),
+            "{ours}\n{theirs}"
+        );
+        assert!(
+            ours.stdout.contains("booth_state=started booth_type=site"),
+            "{ours}"
+        );
+    }
+    let t0 = Instant::now();
+    let st = f.signal("site1", libc::SIGTERM);
+    assert_eq!(st.and_then(|s| s.code()), Some(0), "clean exit on SIGTERM");
+    assert!(t0.elapsed() < Duration::from_secs(2));
+    assert!(!f.node("site1").lock().exists(), "lock file removed");
+    for imp in [Impl::c(), Impl::ours()] {
+        assert_eq!(check(&f, "site1", &imp).code, 7);
+    }
+}
