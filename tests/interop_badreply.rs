@@ -62,10 +62,13 @@ fn setup() -> Option<Fake> {
 }
 
 /// Serves `conns` connections with `script` on 127.0.0.1:9929 inside the namespace.
+/// Returns once the listener is bound, so that a client started next cannot be refused.
 fn serve(ns_name: String, conns: usize, script: Script) -> thread::JoinHandle<()> {
-    thread::spawn(move || {
+    let (ready, bound) = std::sync::mpsc::channel();
+    let t = thread::spawn(move || {
         enter(&ns_name);
-        let l = TcpListener::bind("127.0.0.1:9929").expect("bind fake daemon");
+        let l = bind_fake();
+        let _ = ready.send(());
         l.set_nonblocking(true).expect("nonblocking");
         let deadline = Instant::now() + Duration::from_secs(40);
         let mut served = 0;
@@ -80,7 +83,23 @@ fn serve(ns_name: String, conns: usize, script: Script) -> thread::JoinHandle<()
                 Err(_) => thread::sleep(Duration::from_millis(5)),
             }
         }
-    })
+    });
+    let _ = bound.recv_timeout(Duration::from_secs(10));
+    t
+}
+
+/// Binds 127.0.0.1:9929, retrying for a while if the previous fake daemon's port is not
+/// free yet: a child another test thread forks at the wrong moment holds a copy of the
+/// old listener until it execs.
+fn bind_fake() -> TcpListener {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        match TcpListener::bind("127.0.0.1:9929") {
+            Ok(l) => return l,
+            Err(_) if Instant::now() < deadline => thread::sleep(Duration::from_millis(20)),
+            Err(e) => panic!("bind fake daemon: {e}"),
+        }
+    }
 }
 
 fn enter(ns: &str) {
@@ -678,9 +697,11 @@ fn silent_daemon_times_out() {
 /// Serves one connection: records every byte the client sends (until it has been quiet
 /// for 300 ms), then closes.
 fn capture(ns_name: String) -> thread::JoinHandle<Vec<u8>> {
-    thread::spawn(move || {
+    let (ready, bound) = std::sync::mpsc::channel();
+    let t = thread::spawn(move || {
         enter(&ns_name);
-        let l = TcpListener::bind("127.0.0.1:9929").expect("bind fake daemon");
+        let l = bind_fake();
+        let _ = ready.send(());
         l.set_nonblocking(true).expect("nonblocking");
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
@@ -700,7 +721,9 @@ fn capture(ns_name: String) -> thread::JoinHandle<Vec<u8>> {
             thread::sleep(Duration::from_millis(5));
         }
         Vec::new()
-    })
+    });
+    let _ = bound.recv_timeout(Duration::from_secs(10));
+    t
 }
 
 /// wire.md §6.1: what C and ours write for each request. Without a key the bytes are

@@ -1,4 +1,4 @@
-//! The one binary: `boothd`, `booth` and `geostore` by argv[0] (surface.md §2.1).
+//! The one binary: `boothd`, `booth` and `geostore` by `argv[0]` (surface.md §2.1).
 //! The client module parses argv for every personality; `boothd daemon` is not
 //! implemented yet and says so.
 

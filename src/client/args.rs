@@ -74,7 +74,7 @@ pub enum Mode {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Invocation {
     pub mode: Mode,
-    /// The program name as invoked (argv[0]), for messages.
+    /// The program name as invoked (`argv[0]`), for messages.
     pub argv0: Vec<u8>,
     pub config: Vec<u8>,
     pub debug: u32,
@@ -117,7 +117,7 @@ pub enum Parsed {
     Exit(Vec<Say>, i32),
 }
 
-/// Does argv[0] select the geostore personality? The first occurrence of `geostore`
+/// Does `argv[0]` select the geostore personality? The first occurrence of `geostore`
 /// must be its end (surface.md §2.1).
 pub fn is_geostore(argv0: &[u8]) -> bool {
     let pat = b"geostore";
@@ -214,7 +214,7 @@ fn fits(value: &[u8], buflen: usize, what: &str) -> Result<Vec<u8>, Early> {
     Ok(value.to_vec())
 }
 
-/// Parses argv (argv[0] included). `resolve` turns a `-s` host name into an IPv4 literal
+/// Parses argv (`argv[0]` included). `resolve` turns a `-s` host name into an IPv4 literal
 /// (C: `getaddrinfo` with AF_INET), `None` if it does not resolve.
 pub fn parse(argv: &[Vec<u8>], resolve: &dyn Fn(&[u8]) -> Option<String>) -> Parsed {
     match parse_inner(argv, resolve) {

@@ -3,11 +3,19 @@
 //!
 //! Version policy: Debian 1.0 on the wire and in outputs, except where upstream 1.2 fixed
 //! a bug: `Site "…" not configured.`, the arbitrator refusals and `No ticket given.`
-//! exit 1 (Q3). Deliberate differences from C, all on paths where C misbehaves: a host
-//! that is no member gets `Cannot find myself in the configuration.` (exit 1; C aborts,
-//! Q5); every read has a deadline (C waits forever); a reply whose header did not arrive
-//! is not interpreted (C reads uninitialised memory).
-
+//! exit 1 (Q3). Deliberate differences from C, all on paths where C misbehaves:
+//! * a host that is no member gets `Cannot find myself in the configuration.`, exit 1
+//!   (C aborts or crashes, Q5);
+//! * every read has a deadline (C waits forever): 10 s for list, peers and geostore;
+//!   per grant/revoke reply `timeout × (retries + 1) + 10 s`, plus
+//!   `expire + acquire-after` with `-w`/`-C`; then `read failed (110): Connection timed
+//!   out (no answer within N s)`, exit 1;
+//! * a grant/revoke reply cut before its 48 header bytes is not interpreted (C prints a
+//!   result from uninitialised memory, often `grant succeeded!`); text replies whose
+//!   `length` is below the header or above 16 MiB are refused with a message;
+//! * a redirect to no member, or more than 8 redirects, ends with a message, exit 1;
+//! * the run-as user checked is the config's `site-user`/`site-group` (C checks the last
+//!   argv value, Q2), with C's message.
 pub mod args;
 pub mod conf;
 pub mod local;

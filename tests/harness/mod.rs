@@ -169,6 +169,8 @@ pub struct Spec {
     pub retries: u32,
     /// Raw lines appended to each ticket section.
     pub ticket_extra: String,
+    /// Raw lines appended to one ticket's section (after `ticket_extra`).
+    pub ticket_extra_for: BTreeMap<String, String>,
     /// Raw lines appended to the global section (before the tickets).
     pub global_extra: String,
     /// `authfile` on every member (one random 64-byte key, first byte non-zero).
@@ -194,6 +196,7 @@ impl Spec {
             timeout: 2,
             retries: 3,
             ticket_extra: String::new(),
+            ticket_extra_for: BTreeMap::new(),
             global_extra: String::new(),
             auth: false,
             other_key: Vec::new(),
@@ -690,7 +693,8 @@ impl Formation {
                 let _ = writeln!(c, "    expire = {}", spec.expire);
                 let _ = writeln!(c, "    timeout = {}", spec.timeout);
                 let _ = writeln!(c, "    retries = {}", spec.retries);
-                for l in spec.ticket_extra.lines() {
+                let own = spec.ticket_extra_for.get(t).map_or("", String::as_str);
+                for l in spec.ticket_extra.lines().chain(own.lines()) {
                     let _ = writeln!(c, "    {l}");
                 }
             }
@@ -855,6 +859,12 @@ impl Formation {
                 }
             }
         }
+    }
+
+    /// Clean stop (SIGTERM), then start again and wait until it listens.
+    pub fn restart(&mut self, name: &str) {
+        self.stop(name);
+        self.start(name);
     }
 
     /// Clean stop (SIGTERM).
