@@ -58,7 +58,6 @@ fn our_boothd() -> PathBuf {
 /// Mixed formations: ours as site2 (a follower), then as site1 (the leader that writes
 /// the CIB), the others C.
 #[test]
-#[ignore = "our daemon is not merged here yet; run with BOOTH_RS_OURS_BOOTHD=<daemon build> --ignored"]
 fn mixed_grant_reaches_every_member_and_the_cib() {
     skip_unless_ready!();
     for node in ["site2", "site1", "arb1"] {

@@ -847,7 +847,6 @@ fn matrix_c_daemon_manual_prereq_handler() {
 }
 
 #[test]
-#[ignore = "our daemon is not merged here yet; run with BOOTH_RS_OURS_BOOTHD=<daemon build> --ignored"]
 fn matrix_our_daemon_manual_prereq_handler() {
     skip_unless_ready!();
     matrix_special(our_daemon());
@@ -864,14 +863,12 @@ fn our_daemon() -> Impl {
 }
 
 #[test]
-#[ignore = "our daemon is not merged here yet; run with BOOTH_RS_OURS_BOOTHD=<daemon build> --ignored"]
 fn matrix_our_daemon_without_auth() {
     skip_unless_ready!();
     matrix(our_daemon(), false);
 }
 
 #[test]
-#[ignore = "our daemon is not merged here yet; run with BOOTH_RS_OURS_BOOTHD=<daemon build> --ignored"]
 fn matrix_our_daemon_with_auth() {
     skip_unless_ready!();
     matrix(our_daemon(), true);
