@@ -1,160 +1,150 @@
 //! Which configured member this host is (surface.md §2.5, wire.md §5.2): the host's
-//! interface addresses matched against the members. The daemon and `status` accept only
-//! an exact address; clients also a member in one of the host's subnets.
-//!
-//! The C daemon reads addresses over rtnetlink and hangs on Linux ≥ 6.9 whenever an IPv6
-//! address exists (booth#139); `getifaddrs` has no such trap.
+//! interface addresses against the members, exact match or (clients) longest prefix, the
+//! last equally good member winning, IPv6 pass first, IPv4 only if it found nothing.
 
 use std::net::IpAddr;
 
-/// One address of a local interface.
+/// One interface address as the kernel lists it: the local address and its prefix length.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IfAddr {
     pub addr: IpAddr,
-    pub prefix_len: u8,
-    pub ifname: String,
+    pub prefix: u32,
 }
 
-/// Exact only (daemon, status) or also by subnet (clients).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Matching {
-    Exact,
-    Subnet,
-}
-
-/// The chosen member and why, for the one log line that says so.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Choice {
-    /// Index into the members as given (config order).
-    pub index: usize,
-    pub iface: IfAddr,
-    pub exact: bool,
-}
-
-impl std::fmt::Display for Choice {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.exact {
-            write!(
-                f,
-                "address {} of interface {} is configured",
-                self.iface.addr, self.iface.ifname
-            )
-        } else {
-            write!(
-                f,
-                "member is in the subnet {}/{} of interface {}",
-                self.iface.addr, self.iface.prefix_len, self.iface.ifname
-            )
-        }
+fn octets(a: &IpAddr) -> Vec<u8> {
+    match a {
+        IpAddr::V4(v) => v.octets().to_vec(),
+        IpAddr::V6(v) => v.octets().to_vec(),
     }
 }
 
-/// Picks the member this host is. An exact address match always wins; with
-/// [`Matching::Subnet`] otherwise the member sharing the longest prefix with an interface
-/// address, the last such member in config order on a tie (as C does, surface.md §2.5).
-/// IPv6 interfaces are tried first, IPv4 only if IPv6 gave nothing.
-pub fn choose(members: &[IpAddr], ifaces: &[IfAddr], matching: Matching) -> Option<Choice> {
-    let v6: Vec<&IfAddr> = ifaces.iter().filter(|i| i.addr.is_ipv6()).collect();
-    let v4: Vec<&IfAddr> = ifaces.iter().filter(|i| i.addr.is_ipv4()).collect();
-    choose_in(members, &v6, matching).or_else(|| choose_in(members, &v4, matching))
+/// Index of the local member among `members` (their addresses, in config order), or
+/// `None`. `fuzzy`: clients accept a subnet match; daemon and status do not.
+pub fn find_local(members: &[IpAddr], ifaddrs: &[IfAddr], fuzzy: bool) -> Option<usize> {
+    find_local_traced(members, ifaddrs, fuzzy).0
 }
 
-fn choose_in(members: &[IpAddr], ifaces: &[&IfAddr], matching: Matching) -> Option<Choice> {
-    for iface in ifaces {
-        if let Some(index) = members.iter().position(|m| same_addr(*m, iface.addr)) {
-            return Some(Choice {
-                index,
-                iface: (*iface).clone(),
-                exact: true,
-            });
-        }
+/// What C logs at debug level while searching: after each examined interface address
+/// while a member is chosen, `found myself at <m> (<bits> bits matched)` (`Some(bits)`)
+/// or `found myself at <m> (exact match)` (`None`, exact-only pass).
+pub type Trace = Vec<(usize, Option<u32>)>;
+
+/// [`find_local`] plus C's debug trace.
+pub fn find_local_traced(
+    members: &[IpAddr],
+    ifaddrs: &[IfAddr],
+    fuzzy: bool,
+) -> (Option<usize>, Trace) {
+    let mut trace = Vec::new();
+    let v6 = find_in_family(members, ifaddrs, fuzzy, true, &mut trace);
+    if v6.is_some() {
+        return (v6, trace);
     }
-    if matching == Matching::Exact {
-        return None;
-    }
-    let mut best: Option<(u8, Choice)> = None;
-    for iface in ifaces {
-        for (index, m) in members.iter().enumerate() {
-            if !in_subnet(*m, iface.addr, iface.prefix_len) {
-                continue;
+    (
+        find_in_family(members, ifaddrs, fuzzy, false, &mut trace),
+        trace,
+    )
+}
+
+fn find_in_family(
+    members: &[IpAddr],
+    ifaddrs: &[IfAddr],
+    fuzzy: bool,
+    v6: bool,
+    trace: &mut Trace,
+) -> Option<usize> {
+    let mut me = None;
+    let mut best: u32 = 0;
+    for ifa in ifaddrs.iter().filter(|i| i.addr.is_ipv6() == v6) {
+        if ifa.prefix > best {
+            match_entry(members, ifa, fuzzy, &mut me, &mut best);
+            if let Some(m) = me {
+                trace.push((m, Some(best)));
             }
-            // `>=`: among equally long prefixes the later member wins.
-            if best.as_ref().map_or(true, |(p, _)| iface.prefix_len >= *p) {
-                best = Some((
-                    iface.prefix_len,
-                    Choice {
-                        index,
-                        iface: (*iface).clone(),
-                        exact: false,
-                    },
-                ));
+        } else if ifa.prefix == best {
+            match_entry(members, ifa, false, &mut me, &mut best);
+            if let Some(m) = me {
+                trace.push((m, None));
             }
         }
     }
-    best.map(|(_, c)| c)
+    me
 }
 
-fn same_addr(a: IpAddr, b: IpAddr) -> bool {
-    a == b
-}
-
-/// Whether `a` and `b` share their first `prefix` bits (same family only).
-fn in_subnet(a: IpAddr, b: IpAddr, prefix: u8) -> bool {
-    match (a, b) {
-        (IpAddr::V4(a), IpAddr::V4(b)) => {
-            prefix_eq(&a.octets(), &b.octets(), usize::from(prefix.min(32)))
+/// One interface address against all members (C's `find_address`).
+fn match_entry(
+    members: &[IpAddr],
+    ifa: &IfAddr,
+    fuzzy: bool,
+    me: &mut Option<usize>,
+    best: &mut u32,
+) {
+    let ip = octets(&ifa.addr);
+    let whole = usize::try_from(ifa.prefix / 8).unwrap_or(usize::MAX);
+    let bits_left = ifa.prefix % 8;
+    // Top `bits_left` bits of the next byte.
+    let mask: u8 = if bits_left == 0 {
+        0
+    } else {
+        0xFFu8 << (8 - bits_left)
+    };
+    for (i, m) in members.iter().enumerate() {
+        if m.is_ipv6() != ifa.addr.is_ipv6() {
+            continue;
         }
-        (IpAddr::V6(a), IpAddr::V6(b)) => {
-            prefix_eq(&a.octets(), &b.octets(), usize::from(prefix.min(128)))
+        let n = octets(m);
+        let matched = ip.iter().zip(&n).take_while(|(a, b)| a == b).count();
+        if matched == n.len() {
+            *best = u32::try_from(matched * 8).unwrap_or(u32::MAX);
+            *me = Some(i);
+            return;
         }
-        _ => false,
+        if !fuzzy || matched < whole {
+            continue;
+        }
+        if u32::try_from(matched * 8).unwrap_or(u32::MAX) < *best {
+            continue;
+        }
+        let (Some(nb), Some(ib)) = (n.get(whole), ip.get(whole)) else {
+            continue;
+        };
+        if (nb ^ ib) & mask == 0 {
+            // At least `prefix` bits match; a later member overwrites (last one wins).
+            *best = ifa.prefix;
+            *me = Some(i);
+        }
     }
 }
 
-fn prefix_eq(a: &[u8], b: &[u8], bits: usize) -> bool {
-    let whole = bits / 8;
-    if a[..whole] != b[..whole] {
-        return false;
-    }
-    let rest = bits % 8;
-    if rest == 0 {
-        return true;
-    }
-    let mask = 0xFFu8 << (8 - rest);
-    (a[whole] & mask) == (b[whole] & mask)
-}
-
-/// The host's interface addresses (`getifaddrs`), with their prefix lengths.
-pub fn interfaces() -> std::io::Result<Vec<IfAddr>> {
+/// The host's interface addresses (IPv4 and IPv6), in the kernel's order (`getifaddrs`,
+/// which cannot hang the way the Debian daemon's netlink loop does on Linux >= 6.9 with
+/// IPv6, booth#139).
+pub fn interface_addresses() -> Vec<IfAddr> {
+    let Ok(list) = nix::ifaddrs::getifaddrs() else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
-    for ifa in nix::ifaddrs::getifaddrs()? {
+    for ifa in list {
         let Some(addr) = ifa.address.as_ref() else {
             continue;
         };
-        let (ip, prefix) = if let Some(v4) = addr.as_sockaddr_in() {
-            let mask = ifa
-                .netmask
-                .as_ref()
+        let mask = ifa.netmask.as_ref();
+        let (addr, prefix) = if let Some(v4) = addr.as_sockaddr_in() {
+            let bits = mask
                 .and_then(|m| m.as_sockaddr_in())
                 .map_or(32, |m| u32::from(m.ip()).count_ones());
-            (IpAddr::V4(v4.ip()), mask)
+            (IpAddr::V4(v4.ip()), bits)
         } else if let Some(v6) = addr.as_sockaddr_in6() {
-            let mask = ifa
-                .netmask
-                .as_ref()
+            let bits = mask
                 .and_then(|m| m.as_sockaddr_in6())
                 .map_or(128, |m| u128::from(m.ip()).count_ones());
-            (IpAddr::V6(v6.ip()), mask)
+            (IpAddr::V6(v6.ip()), bits)
         } else {
             continue;
         };
-        out.push(IfAddr {
-            addr: ip,
-            prefix_len: u8::try_from(prefix).unwrap_or(128),
-            ifname: ifa.interface_name.clone(),
-        });
+        out.push(IfAddr { addr, prefix });
     }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]
@@ -162,77 +152,55 @@ mod tests {
     use super::*;
 
     fn ip(s: &str) -> IpAddr {
-        s.parse().expect("address")
+        s.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))
     }
-
-    fn iface(s: &str, p: u8) -> IfAddr {
+    fn ifa(s: &str, prefix: u32) -> IfAddr {
         IfAddr {
             addr: ip(s),
-            prefix_len: p,
-            ifname: "eth0".into(),
+            prefix,
         }
     }
 
+    /// surface.md §2.5: lo 127.0.0.1/8, members .61/.62/.63: the last one wins.
     #[test]
-    fn daemon_takes_only_an_exact_address() {
-        // surface.md §2.5: daemon and status accept exact matches only.
-        let members = [
-            ip("192.168.77.11"),
-            ip("192.168.77.12"),
-            ip("192.168.77.101"),
-        ];
-        let ifs = [iface("127.0.0.1", 8), iface("192.168.77.12", 24)];
-        let c = choose(&members, &ifs, Matching::Exact).expect("found");
-        assert_eq!(c.index, 1);
-        assert!(c.exact);
-        let none = [iface("192.168.77.50", 24)];
-        assert_eq!(choose(&members, &none, Matching::Exact), None);
+    fn last_equal_subnet_match_wins() {
+        let m = [ip("127.0.0.61"), ip("127.0.0.62"), ip("127.0.0.63")];
+        assert_eq!(find_local(&m, &[ifa("127.0.0.1", 8)], true), Some(2));
+        assert_eq!(find_local(&m, &[ifa("127.0.0.1", 8)], false), None);
     }
 
     #[test]
-    fn client_subnet_match_prefers_the_last_member_on_a_tie() {
-        // surface.md §2.5: lo 127.0.0.1/8 and members .61/.62/.63 -> the arbitrator .63.
-        let members = [ip("127.0.0.61"), ip("127.0.0.62"), ip("127.0.0.63")];
-        let ifs = [iface("127.0.0.1", 8)];
-        let c = choose(&members, &ifs, Matching::Subnet).expect("found");
-        assert_eq!(c.index, 2);
-        assert!(!c.exact);
+    fn exact_match_beats_subnet() {
+        let m = [ip("10.0.0.1"), ip("10.0.0.2"), ip("10.0.0.3")];
+        let ifs = [ifa("127.0.0.1", 8), ifa("10.0.0.2", 24)];
+        assert_eq!(find_local(&m, &ifs, true), Some(1));
+        assert_eq!(find_local(&m, &ifs, false), Some(1));
+        // Fuzzy: 127.0.0.1/8 against 127.0.0.5, .6 and 10.99.0.3 (surface.md §8.12).
+        let m = [ip("127.0.0.5"), ip("127.0.0.6"), ip("10.99.0.3")];
+        assert_eq!(find_local(&m, &[ifa("127.0.0.1", 8)], true), Some(1));
     }
 
     #[test]
-    fn exact_beats_subnet_and_longer_prefix_beats_shorter() {
-        let members = [ip("10.1.2.3"), ip("10.1.9.9"), ip("10.2.0.1")];
-        let ifs = [iface("10.1.0.1", 16), iface("10.0.0.1", 8)];
-        let c = choose(&members, &ifs, Matching::Subnet).expect("found");
-        assert_eq!(c.index, 1, "/16 beats /8; the later of the /16 members");
-        let ifs = [iface("10.0.0.1", 8), iface("10.2.0.1", 32)];
-        let c = choose(&members, &ifs, Matching::Subnet).expect("found");
-        assert_eq!((c.index, c.exact), (2, true));
+    fn longer_prefix_wins_and_partial_bits() {
+        let m = [ip("10.1.0.9"), ip("10.1.2.9")];
+        let ifs = [ifa("10.1.2.1", 16), ifa("10.1.2.1", 24)];
+        assert_eq!(find_local(&m, &ifs, true), Some(1));
+        // /20: 10.1.16.0/20 contains 10.1.17.x but not 10.1.32.x.
+        let m = [ip("10.1.17.5"), ip("10.1.32.5")];
+        assert_eq!(find_local(&m, &[ifa("10.1.16.1", 20)], true), Some(0));
+        assert_eq!(find_local(&m, &[ifa("10.2.0.1", 16)], true), None);
     }
 
     #[test]
-    fn ipv6_is_tried_first_and_families_never_mix() {
-        let members = [ip("192.168.1.1"), ip("fd00::10")];
-        let ifs = [iface("192.168.1.1", 24), iface("fd00::10", 64)];
-        assert_eq!(
-            choose(&members, &ifs, Matching::Exact).map(|c| c.index),
-            Some(1)
-        );
-        let members = [ip("::ffff:192.168.1.1")];
-        let ifs = [iface("192.168.1.1", 24)];
-        assert_eq!(choose(&members, &ifs, Matching::Subnet), None);
-    }
-
-    #[test]
-    fn odd_prefixes() {
-        assert!(in_subnet(ip("10.0.0.129"), ip("10.0.0.130"), 25));
-        assert!(!in_subnet(ip("10.0.0.1"), ip("10.0.0.130"), 25));
-        assert!(in_subnet(ip("1.2.3.4"), ip("9.9.9.9"), 0));
+    fn ipv6_pass_first() {
+        let m = [ip("10.0.0.1"), ip("fd00::1")];
+        let ifs = [ifa("10.0.0.1", 24), ifa("fd00::1", 64)];
+        assert_eq!(find_local(&m, &ifs, false), Some(1));
     }
 
     #[test]
     fn this_host_has_a_loopback_interface() {
-        let all = interfaces().expect("getifaddrs");
+        let all = interface_addresses();
         assert!(all.iter().any(|i| i.addr.is_loopback()), "{all:?}");
     }
 }

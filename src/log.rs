@@ -63,7 +63,13 @@ pub struct Logger {
 }
 
 impl Logger {
-    /// A client's logger: stderr only, as C's clients (§2.10).
+    /// A client's logger (`booth`, `geostore`): stderr only, as C's clients (§2.10);
+    /// debug lines only with `-D`.
+    pub fn new(entity: &str, debug: bool) -> Logger {
+        Logger::client(entity, u32::from(debug))
+    }
+
+    /// A logger on stderr only with the given debug level.
     pub fn client(entity: &str, debug_level: u32) -> Logger {
         Logger {
             entity: entity.to_string(),
@@ -109,23 +115,52 @@ impl Logger {
         level != Level::Debug || self.debug_level > 0
     }
 
-    /// Writes one line to every channel that takes `level`.
-    pub fn log(&self, level: Level, msg: fmt::Arguments<'_>) {
+    /// Writes one line to every channel that takes `level`; `msg` is text or
+    /// `format_args!`.
+    pub fn log(&self, level: Level, msg: impl fmt::Display) {
+        self.log_bytes(level, msg.to_string().as_bytes());
+    }
+
+    pub fn error(&self, msg: &str) {
+        self.log(Level::Error, msg);
+    }
+
+    pub fn info(&self, msg: &str) {
+        self.log(Level::Info, msg);
+    }
+
+    pub fn debug(&self, msg: &str) {
+        self.log(Level::Debug, msg);
+    }
+
+    /// An error with raw bytes (argv values need not be UTF-8; C prints them as given).
+    pub fn error_bytes(&self, msg: &[u8]) {
+        self.log_bytes(Level::Error, msg);
+    }
+
+    /// One line with a message of raw bytes.
+    pub fn log_bytes(&self, level: Level, msg: &[u8]) {
         let debug_on = self.debug_level > 0;
         let to_debugfile = self.debugfile.is_some();
         if level == Level::Debug && !debug_on && !to_debugfile {
             return;
         }
         let stamp = Tm::local(now_epoch()).log_stamp().to_string();
-        let body = format!("{}: [{}]: {}: {}", self.entity, self.pid, level.word(), msg);
-        let line = format!("{stamp} {} {body}\n", self.hostname);
+        let mut body = format!("{}: [{}]: {}: ", self.entity, self.pid, level.word()).into_bytes();
+        body.extend_from_slice(msg);
+        let mut line = format!("{stamp} {} ", self.hostname).into_bytes();
+        line.extend_from_slice(&body);
+        line.push(b'\n');
         if level != Level::Debug || debug_on {
             if self.to_stderr {
-                let _ = std::io::stderr().write_all(line.as_bytes());
+                let _ = std::io::stderr().write_all(&line);
             }
             if let Some((sock, facility)) = &self.syslog {
                 let pri = facility * 8 + level.severity();
-                let _ = sock.send(format!("<{pri}>{stamp} {body}\0").as_bytes());
+                let mut dgram = format!("<{pri}>{stamp} ").into_bytes();
+                dgram.extend_from_slice(&body);
+                dgram.push(0);
+                let _ = sock.send(&dgram);
             }
             if level != Level::Debug {
                 if let Some(p) = &self.logfile {
@@ -139,9 +174,9 @@ impl Logger {
     }
 }
 
-fn append(path: &PathBuf, line: &str) {
+fn append(path: &PathBuf, line: &[u8]) {
     if let Ok(mut f) = OpenOptions::new().append(true).create(true).open(path) {
-        let _ = f.write_all(line.as_bytes());
+        let _ = f.write_all(line);
     }
 }
 
@@ -151,12 +186,12 @@ fn now_epoch() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
+/// The node name (uname), as the C logging library prints it.
 fn hostname() -> String {
-    nix::unistd::gethostname()
-        .ok()
-        .and_then(|h| h.into_string().ok())
-        .map(|h| h.split('.').next().unwrap_or_default().to_string())
-        .unwrap_or_default()
+    nix::sys::utsname::uname().map_or_else(
+        |_| "localhost".to_string(),
+        |u| u.nodename().to_string_lossy().into_owned(),
+    )
 }
 
 /// syslog facility by name, as cluster-glue accepts it; `None` disables syslog.
@@ -185,14 +220,6 @@ fn facility_code(name: &str) -> Option<u8> {
         _ => return None,
     };
     Some(code)
-}
-
-/// `log!(logger, Level::Info, "fmt", args…)`.
-#[macro_export]
-macro_rules! log_at {
-    ($logger:expr, $level:expr, $($arg:tt)*) => {
-        $logger.log($level, format_args!($($arg)*))
-    };
 }
 
 #[cfg(test)]
@@ -232,8 +259,11 @@ mod tests {
             "HA_logfacility" => Some("none".into()),
             _ => None,
         });
-        log_at!(l, Level::Info, "BOOTH site {} daemon is starting", "1.0");
-        log_at!(l, Level::Debug, "hidden");
+        l.log(
+            Level::Info,
+            format_args!("BOOTH site {} daemon is starting", "1.0"),
+        );
+        l.debug("hidden");
         let log = std::fs::read_to_string(&lf).expect("logfile");
         let dbg = std::fs::read_to_string(&df).expect("debugfile");
         let _ = std::fs::remove_dir_all(&dir);

@@ -90,14 +90,7 @@ pub struct Invocation {
     pub attr_value: Vec<u8>,
 }
 
-/// Log priority of a message (the C logging library's names).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Level {
-    Error,
-    Warn,
-    Info,
-    Debug,
-}
+pub use crate::log::Level;
 
 /// One line of output of an early exit.
 #[derive(Clone, Debug, PartialEq, Eq)]

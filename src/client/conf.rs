@@ -8,12 +8,12 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use super::args::Invocation;
-use super::local::{find_local_traced, interface_addresses};
-use super::log::Logger;
 use super::ClientConf;
-use crate::auth::AuthError;
+use crate::auth::{AuthError, AuthKey};
 use crate::config::{self, Config, Warning};
 use crate::keyfile::{read_key_file, KeyFileError};
+use crate::local_member::{find_local_traced, interface_addresses};
+use crate::log::Logger;
 
 /// Which mode loads: clients accept a subnet match for the local member, status does not
 /// and treats an unknown run-as user as fatal.
@@ -43,7 +43,7 @@ pub enum LoadError {
 }
 
 /// getaddrinfo-based resolver for host names in member lines (Debian resolves them).
-fn resolve_host(host: &str) -> Option<IpAddr> {
+pub fn resolve_host(host: &str) -> Option<IpAddr> {
     (host, 0u16)
         .to_socket_addrs()
         .ok()?
@@ -51,14 +51,16 @@ fn resolve_host(host: &str) -> Option<IpAddr> {
         .next()
 }
 
-pub fn load(inv: &Invocation, log: &Logger, role: Role) -> Result<Loaded, LoadError> {
-    let path = String::from_utf8_lossy(&inv.config).into_owned();
+/// Reads and parses the configuration at `path` and its key file, logging failures
+/// with C's texts (daemon, clients and status alike).
+pub fn read(path_bytes: &[u8], log: &Logger) -> Result<(Config, Option<AuthKey>), LoadError> {
+    let path = String::from_utf8_lossy(path_bytes).into_owned();
     log.debug(&format!("reading config file {path}"));
-    let bytes = match std::fs::read(std::ffi::OsStr::from_bytes(&inv.config)) {
+    let bytes = match std::fs::read(std::ffi::OsStr::from_bytes(path_bytes)) {
         Ok(b) => b,
         Err(e) => {
             let mut msg = b"failed to open ".to_vec();
-            msg.extend_from_slice(&inv.config);
+            msg.extend_from_slice(path_bytes);
             msg.extend_from_slice(format!(": {}", super::net::io_text(&e)).as_bytes());
             log.error_bytes(&msg);
             return Err(LoadError::Config);
@@ -82,7 +84,7 @@ pub fn load(inv: &Invocation, log: &Logger, role: Role) -> Result<Loaded, LoadEr
     for w in &config.warnings {
         // Only the warning C prints; the others are ours and would change the output.
         if let Warning::EvenMemberCount(_) = w {
-            log.log(super::args::Level::Warn, &w.to_string());
+            log.log(super::args::Level::Warn, w);
         }
     }
     let key = match &config.authfile {
@@ -104,6 +106,11 @@ pub fn load(inv: &Invocation, log: &Logger, role: Role) -> Result<Loaded, LoadEr
             }
         },
     };
+    Ok((config, key))
+}
+
+pub fn load(inv: &Invocation, log: &Logger, role: Role) -> Result<Loaded, LoadError> {
+    let (config, key) = read(&inv.config, log)?;
     let addrs: Vec<IpAddr> = config.members.iter().map(|m| m.addr).collect();
     let conf = ClientConf { config, key };
     let (local, trace) = find_local_traced(&addrs, &interface_addresses(), role == Role::Client);

@@ -18,8 +18,6 @@
 //!   argv value, Q2), with C's message.
 pub mod args;
 pub mod conf;
-pub mod local;
-pub mod log;
 pub mod net;
 pub mod status;
 
@@ -28,13 +26,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::auth::{self, AuthKey, PeerClock, SendClock, Timestamp};
 use crate::config::{Config, Member, MemberKind};
+use crate::log::Logger;
 use crate::wire::consts::{HEADER_LEN, NO_ONE, OPT_WAIT, OPT_WAIT_COMMIT, TRAILER_LEN};
 use crate::wire::{
     c_client_padding, decode_header, encode, AttrBody, AttrName, AttrValue, Body, Cmd, Header,
     Message, ResultCode, TicketBody, TicketName,
 };
 use args::{AttrOp, ClientOp, Level, Mode, Parsed, Say};
-use log::Logger;
 use net::{Conn, ReadError};
 
 /// What the client needs from booth.conf: the parsed config and the key read from its
@@ -245,7 +243,7 @@ impl Client<'_> {
                 Ok(auth::Freshness::OlderThanPrevious) => {
                     self.log.log(
                         Level::Warn,
-                        &format!("{name}: packet timestamp older than previous one"),
+                        format!("{name}: packet timestamp older than previous one"),
                     );
                     true
                 }

@@ -2,23 +2,20 @@
 //! this host running? Lock file, its record lock, and whether the TCP port is taken.
 //! Exit 0 running, 7 not running, 1 error (pcs and the LSB script rely on these).
 
-use std::fs::OpenOptions;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{SocketAddr, TcpListener};
-use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::OsStringExt;
 
 use super::args::Invocation;
 use super::conf::{self, Role};
-use super::log::Logger;
+use crate::daemon::lockfile::{self, Query};
+use crate::log::Logger;
 
 /// OCF/LSB codes.
 const RUNNING: i32 = 0;
 const NOT_RUNNING: i32 = 7;
 const ERROR: i32 = 1;
-
-/// Default lock directory; C builds `<dir>/<name>.pid` with a doubled slash.
-const LOCK_DIR: &str = "/var/run/booth/";
 
 pub fn run(inv: &Invocation, log: &Logger) -> i32 {
     let (code, reason) = status(inv, log);
@@ -41,40 +38,27 @@ fn status(inv: &Invocation, log: &Logger) -> (i32, Option<&'static str>) {
     };
     let me = &loaded.conf.config.members[local];
     let lockfile: Vec<u8> = if inv.lockfile.is_empty() {
-        format!("{LOCK_DIR}/{}.pid", loaded.conf.config.name).into_bytes()
+        lockfile::default_path(&loaded.conf.config.name)
+            .into_os_string()
+            .into_vec()
     } else {
         inv.lockfile.clone()
     };
-    if lockfile.starts_with(LOCK_DIR.as_bytes()) {
-        // C creates the default directory even in status mode.
-        let _ = std::fs::create_dir_all(LOCK_DIR);
-    }
-    let path = std::ffi::OsStr::from_bytes(&lockfile);
-    let Ok(mut file) = OpenOptions::new().read(true).write(true).open(path) else {
-        return (NOT_RUNNING, Some("No PID file."));
-    };
-    let Some(pid) = lock_holder(&file) else {
-        return (NOT_RUNNING, Some("PID file not locked."));
+    let path = std::path::Path::new(std::ffi::OsStr::from_bytes(&lockfile));
+    // C creates the default directory even in status mode.
+    lockfile::ensure_run_dir(path);
+    let (pid, data) = match lockfile::query(path) {
+        Query::NoFile => return (NOT_RUNNING, Some("No PID file.")),
+        Query::NotLocked => return (NOT_RUNNING, Some("PID file not locked.")),
+        Query::Locked { pid, line } => (pid, line),
     };
     let mut out = std::io::stdout();
     let _ = write!(out, "booth_lockpid={pid} ");
     let _ = out.flush();
-    let mut data = vec![0u8; 1023];
-    let n = file.read(&mut data).unwrap_or(0);
-    if n < 4 {
+    let Some(data) = data else {
         return (ERROR, Some("Cannot read lockfile data."));
-    }
-    data.truncate(n);
-    if let Some(p) = data.iter().position(|&b| b == b'\r') {
-        data.truncate(p);
-    }
-    if let Some(p) = data.iter().position(|&b| b == b'\n') {
-        data.truncate(p);
-    }
-    // C stops at a NUL too (it is a C string).
-    if let Some(p) = data.iter().position(|&b| b == 0) {
-        data.truncate(p);
-    }
+    };
+    let data = data.into_bytes();
     if TcpListener::bind(SocketAddr::new(me.addr, me.port)).is_ok() {
         return (NOT_RUNNING, Some("TCP port not in use."));
     }
@@ -92,20 +76,4 @@ fn status(inv: &Invocation, log: &Logger) -> (i32, Option<&'static str>) {
         );
     }
     (RUNNING, None)
-}
-
-/// The pid holding a write lock on the whole file (fcntl F_GETLK), if any.
-fn lock_holder(file: &std::fs::File) -> Option<i32> {
-    // SAFETY: flock is plain old data; all-zero is a valid starting value.
-    let mut fl: libc::flock = unsafe { std::mem::zeroed() };
-    fl.l_type = i16::try_from(libc::F_WRLCK).unwrap_or(1);
-    fl.l_whence = i16::try_from(libc::SEEK_SET).unwrap_or(0);
-    fl.l_start = 0;
-    fl.l_len = 0;
-    // SAFETY: F_GETLK on an open fd we own, with a pointer to a live flock.
-    let rc = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_GETLK, &mut fl) };
-    if rc != 0 || i32::from(fl.l_type) == libc::F_UNLCK {
-        return None;
-    }
-    Some(fl.l_pid)
 }

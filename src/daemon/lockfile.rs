@@ -200,12 +200,15 @@ pub fn query(path: &Path) -> Query {
     let Some(pid) = lock_holder(&file) else {
         return Query::NotLocked;
     };
-    let mut buf = Vec::new();
-    let line = match file.read_to_end(&mut buf) {
+    // C reads at most 1023 bytes into a C string: the line ends at CR, LF or NUL.
+    let mut buf = vec![0u8; 1023];
+    let line = match file.read(&mut buf) {
         Ok(n) if n >= 4 => {
-            let text = String::from_utf8_lossy(&buf);
-            let first = text.split(['\r', '\n']).next().unwrap_or_default();
-            Some(first.to_string())
+            let end = buf[..n]
+                .iter()
+                .position(|b| matches!(b, b'\r' | b'\n' | 0))
+                .unwrap_or(n);
+            Some(String::from_utf8_lossy(&buf[..end]).into_owned())
         }
         _ => None,
     };

@@ -10,7 +10,6 @@ pub mod process;
 pub mod runtime;
 pub mod setup;
 pub mod signals;
-pub mod status;
 
 use crate::client::args::{Invocation, VERSION};
 use crate::log::{Level, Logger};
@@ -24,7 +23,7 @@ pub fn run(inv: &Invocation) -> i32 {
     let config_path = String::from_utf8_lossy(&inv.config).into_owned();
     let forced = (inv.debug > 0 && !inv.site.is_empty())
         .then(|| String::from_utf8_lossy(&inv.site).into_owned());
-    let loaded = match setup::load(&config_path, forced.as_deref(), &log) {
+    let loaded = match setup::load(&inv.config, forced.as_deref(), &log) {
         Ok(l) => l,
         Err(code) => return code,
     };

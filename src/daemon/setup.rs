@@ -1,14 +1,14 @@
 //! From a parsed command line to what the daemon runs on (surface.md §2.4, §2.5): the
 //! configuration, the key, the local member, and the core's view of them.
 
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use crate::auth::AuthKey;
+use crate::client::conf;
 use crate::config::{self, Config, MemberKind, TicketMode};
 use crate::core::{self, Kind, Member, Mode, Setup, TicketParams};
-use crate::keyfile::read_key_file;
-use crate::local_member::{self, Matching};
+use crate::local_member;
 use crate::log::{Level, Logger};
 
 /// Everything read before the daemon starts.
@@ -30,39 +30,21 @@ impl Loaded {
     }
 }
 
-/// getaddrinfo for host names in member lines (Debian resolves them, surface.md §1.7).
-pub fn resolve_host(host: &str) -> Option<IpAddr> {
-    (host, 0u16)
-        .to_socket_addrs()
-        .ok()?
-        .map(|a: SocketAddr| a.ip())
-        .next()
-}
-
 /// Reads config and key and finds the local member: by `forced` (the debug `-s`, matched
 /// against the members' address texts) or by an exact interface address. Errors are
 /// logged with C's texts; `Err` carries the exit code.
-pub fn load(path: &str, forced: Option<&str>, log: &Logger) -> Result<Loaded, i32> {
-    log.log(Level::Debug, format_args!("reading config file {path}"));
-    let bytes = std::fs::read(path).map_err(|e| {
-        log.log(
-            Level::Error,
-            format_args!("failed to open {path}: {}", os_text(&e)),
-        );
-        1
-    })?;
-    let config = config::parse_bytes(&bytes, path, &resolve_host).map_err(|e| {
-        for l in e.c_lines() {
-            if e.is_bare_stderr() {
-                eprintln!("{l}");
-            } else {
-                log.log(Level::Error, format_args!("{l}"));
-            }
+pub fn load(path: &[u8], forced: Option<&str>, log: &Logger) -> Result<Loaded, i32> {
+    let (config, key) = conf::read(path, log).map_err(|e| {
+        if e == conf::LoadError::Config {
+            log.error("cannot read config");
         }
         1
     })?;
+    // The warnings C does not print (port after members, ...) are worth a daemon log line.
     for w in &config.warnings {
-        log.log(Level::Warn, format_args!("{w}"));
+        if !matches!(w, config::Warning::EvenMemberCount(_)) {
+            log.log(Level::Warn, format_args!("{w}"));
+        }
     }
     if config.transport == config::Transport::Sctp {
         // C accepts SCTP and then crashes (quirk Q10).
@@ -72,13 +54,6 @@ pub fn load(path: &str, forced: Option<&str>, log: &Logger) -> Result<Loaded, i3
         );
         return Err(1);
     }
-    let key = match &config.authfile {
-        None => None,
-        Some(p) => read_key_file(p).map_err(|e| {
-            log.log(Level::Error, format_args!("{e}"));
-            1
-        })?,
-    };
     let local = match forced {
         Some(text) => config
             .members
@@ -93,14 +68,17 @@ pub fn load(path: &str, forced: Option<&str>, log: &Logger) -> Result<Loaded, i3
             })?,
         None => {
             let addrs: Vec<IpAddr> = config.members.iter().map(|m| m.addr).collect();
-            let ifaces = local_member::interfaces().unwrap_or_default();
-            match local_member::choose(&addrs, &ifaces, Matching::Exact) {
-                Some(c) => {
+            match local_member::find_local(&addrs, &local_member::interface_addresses(), false) {
+                Some(i) => {
+                    let m = &config.members[i];
                     log.log(
                         Level::Info,
-                        format_args!("local member is {}: {c}", config.members[c.index].addr_text),
+                        format_args!(
+                            "local member is {} (site id {:08x}): exact match of a local interface address",
+                            m.addr_text, m.site_id
+                        ),
                     );
-                    c.index
+                    i
                 }
                 None => {
                     log.log(
@@ -159,12 +137,5 @@ pub fn core_setup(config: &Config, local: usize) -> Setup {
                 p
             })
             .collect(),
-    }
-}
-
-fn os_text(e: &std::io::Error) -> String {
-    match e.raw_os_error() {
-        Some(n) => nix::errno::Errno::from_raw(n).desc().to_string(),
-        None => e.to_string(),
     }
 }
