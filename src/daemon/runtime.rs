@@ -86,6 +86,8 @@ pub struct Runtime {
     handlers: Vec<Option<HandlerRun>>,
     crm_mode: Option<UpdateMode>,
     probing: bool,
+    /// Tickets whose startup load from the CIB has not finished.
+    loads_pending: usize,
     origin: Instant,
     send_clock: SendClock,
     scratch: Vec<u8>,
@@ -153,6 +155,7 @@ impl Runtime {
             handlers: (0..n).map(|_| None).collect(),
             crm_mode: None,
             probing: false,
+            loads_pending: 0,
             origin: Instant::now(),
             send_clock: SendClock::default(),
             scratch: vec![0u8; MAX_MSG_LEN],
@@ -176,17 +179,32 @@ impl Runtime {
     }
 
     /// Starts the tickets and serves until a terminating signal.
+    /// `ready` is called once every ticket is loaded from the CIB.
     pub fn run(&mut self, ready: &mut dyn FnMut(&Logger)) -> Exit {
+        if self.is_site() {
+            self.loads_pending = self.cib.len();
+        }
         let now = self.now();
         self.core.start(now);
         self.drain_actions();
-        ready(&self.log);
+        let mut announced = false;
         loop {
+            if !announced && self.loads_pending == 0 {
+                announced = true;
+                ready(&self.log);
+            }
             if let Some(exit) = self.turn() {
                 self.children.kill_all();
                 return exit;
             }
         }
+    }
+
+    /// While tickets are still loading from the CIB, datagrams and clients wait in their
+    /// socket queues, as with C, whose loop only starts after the (synchronous) load:
+    /// a vote request that came in meanwhile is answered, not lost.
+    fn serving(&self) -> bool {
+        self.loads_pending == 0
     }
 
     /// One poll and everything it brings.
@@ -195,14 +213,19 @@ impl Runtime {
         let conn_fds: Vec<(ConnId, RawFd, bool)> = self.conns.poll_interest().collect();
         let child_fds: Vec<RawFd> = self.children.fds().collect();
         let mut revents: Vec<PollFlags> = Vec::new();
+        let serve_flags = if self.serving() {
+            PollFlags::POLLIN
+        } else {
+            PollFlags::empty()
+        };
         {
             // SAFETY: every raw fd below belongs to a socket or pipe owned by `self`
             // (connections, child stdout pipes), which lives for this whole block.
             let borrow = |fd: RawFd| unsafe { BorrowedFd::borrow_raw(fd) };
             let mut fds = vec![
                 PollFd::new(self.signals.as_fd(), PollFlags::POLLIN),
-                PollFd::new(self.udp.as_fd(), PollFlags::POLLIN),
-                PollFd::new(self.tcp.as_fd(), PollFlags::POLLIN),
+                PollFd::new(self.udp.as_fd(), serve_flags),
+                PollFd::new(self.tcp.as_fd(), serve_flags),
             ];
             for (_, fd, write) in &conn_fds {
                 let mut f = PollFlags::POLLIN;
@@ -239,10 +262,10 @@ impl Runtime {
                 }
             }
         }
-        if ready(1) {
+        if ready(1) && self.serving() {
             self.receive_datagrams();
         }
-        if ready(2) {
+        if ready(2) && self.serving() {
             self.conns.accept_all(&self.tcp, Instant::now());
         }
         for (i, (id, _, _)) in conn_fds.iter().enumerate() {
@@ -805,6 +828,7 @@ impl Runtime {
             }
             Job::Load(t) => {
                 self.cib[t].running = false;
+                self.loads_pending = self.loads_pending.saturating_sub(1);
                 let name = self.loaded.config.tickets[t].name.clone();
                 let cmdline = pacemaker::load(&name).to_string();
                 match &outcome {
