@@ -9,10 +9,13 @@ use std::time::{Duration, Instant};
 
 use harness::{poll_until, Formation, Impl, Spec};
 
+/// The lease length of these tests, in seconds.
+const EXPIRE: u32 = 10;
+
 /// Short timings so failovers take seconds: 1 s × (3 + 1) < renewal 5 s (surface.md §1.5).
 fn spec(sites: usize, arbs: usize) -> Spec {
     let mut s = Spec::new(sites, arbs);
-    s.expire = 10;
+    s.expire = EXPIRE;
     s.timeout = 1;
     s.retries = 3;
     s
@@ -48,9 +51,11 @@ fn grant(f: &Formation, client: &Impl, node: &str) -> harness::Output {
 }
 
 /// One granted interval of a site, from its crm_ticket log: the first `-g` start after
-/// a revoke, to the end of the next `-r` or the lease expiry it last wrote, whichever
-/// comes first (consensus.md §15.1 S1: a killed daemon leaves `granted` in its CIB, but
-/// the lease it wrote has ended). `None`: still granted.
+/// a revoke, to the end of the next `-r` or the end of the lease, whichever comes first
+/// (consensus.md §15.1 S1: a killed daemon leaves `granted` in its CIB, but its lease
+/// ends). The lease end is bounded by the last `-g` start + `expire`: a leader writes
+/// `-g` only after its lease began. (The `expires` value in the CIB is rounded to whole
+/// seconds, too coarse for this.) `None`: still granted.
 #[derive(Debug)]
 struct Granted {
     site: String,
@@ -59,6 +64,7 @@ struct Granted {
 }
 
 fn granted_intervals(f: &Formation, site: &str) -> Vec<Granted> {
+    let lease = f64::from(EXPIRE);
     let mut out = Vec::new();
     let mut open: Option<f64> = None;
     let mut expires: Option<f64> = None;
@@ -77,7 +83,7 @@ fn granted_intervals(f: &Formation, site: &str) -> Vec<Granted> {
         match (phase, grant, revoke) {
             ("start", true, _) => {
                 open.get_or_insert(t);
-                expires = written_expiry(line).or(expires);
+                expires = Some(t + lease);
             }
             ("end", _, true) => {
                 if let Some(from) = open.take() {
@@ -99,17 +105,6 @@ fn granted_intervals(f: &Formation, site: &str) -> Vec<Granted> {
         });
     }
     out
-}
-
-/// The `expires` value of a logged write: `'-S' 'expires' '-v<E>'` (C) or
-/// `'--attr-value=<E>'` (ours).
-fn written_expiry(line: &str) -> Option<f64> {
-    let rest = line.split("'expires' '").nth(1)?;
-    let value = rest.split('\'').next()?;
-    let digits = value
-        .trim_start_matches("-v")
-        .trim_start_matches("--attr-value=");
-    digits.parse().ok()
 }
 
 /// S1: no two sites granted over overlapping wall-clock time (one clock for all
