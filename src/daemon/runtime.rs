@@ -488,6 +488,34 @@ impl Runtime {
     }
 
     fn client_request(&mut self, id: ConnId, bytes: &[u8]) {
+        // C's order (wire.md §5.5): header checks (done by the framing), then the MAC over
+        // `length` bytes and the age check, and only then the body. A request without a
+        // trailer while auth is on is therefore an authentication failure, not a bad body.
+        if let Some(key) = &self.loaded.key {
+            let ok = wire::decode_header(bytes)
+                .map_err(|_| auth::AuthError::MacSize { len: 0 })
+                .and_then(|h| {
+                    let split = bytes.len().checked_sub(wire::consts::TRAILER_LEN);
+                    let Some(split) = split.filter(|s| *s >= wire::consts::HEADER_LEN) else {
+                        return Err(auth::AuthError::MacSize { len: bytes.len() });
+                    };
+                    auth::verify(key, &bytes[..split], &bytes[split..])?;
+                    let ts = Timestamp {
+                        secs: h.secs,
+                        usecs: h.usecs,
+                    };
+                    auth::check_age(ts, wall_now(), self.peers.max_skew)
+                });
+            if let Err(e) = ok {
+                self.log.log(
+                    Level::Error,
+                    format_args!("client: failed to authenticate ({e})"),
+                );
+                let h = self.result_header(Cmd::ClResult, Some(ResultCode::Auth));
+                self.reply(id, h, Body::None, true);
+                return;
+            }
+        }
         let auth_on = self.loaded.key.is_some();
         let msg = match wire::decode(bytes, Expect::request(auth_on)) {
             Ok(m) => m,
@@ -499,23 +527,6 @@ impl Runtime {
                 return;
             }
         };
-        if let Some(key) = &self.loaded.key {
-            let ts = Timestamp {
-                secs: msg.header.secs,
-                usecs: msg.header.usecs,
-            };
-            let ok = auth::verify_message(key, bytes, &msg)
-                .and_then(|()| auth::check_age(ts, wall_now(), self.peers.max_skew));
-            if let Err(e) = ok {
-                self.log.log(
-                    Level::Error,
-                    format_args!("client: failed to authenticate ({e})"),
-                );
-                let h = self.result_header(Cmd::ClResult, Some(ResultCode::Auth));
-                self.reply(id, h, Body::None, true);
-                return;
-            }
-        }
         match msg.header.cmd() {
             Cmd::List => {
                 let text = self.list_text();
