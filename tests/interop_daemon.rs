@@ -402,3 +402,61 @@ fn status_of_our_daemon_matches_c() {
         assert_eq!(check(&f, "site1", &imp).code, 7);
     }
 }
+
+/// issue 5, bad input: a `crm_ticket` that hangs (C blocks its whole loop on it, §3.7).
+/// Ours keeps serving clients and the protocol: the grant completes on the wire while
+/// the CIB write hangs, and `booth list` answers at once everywhere.
+#[test]
+fn hung_crm_ticket_does_not_stall_our_daemon() {
+    skip_unless_ready!();
+    let mut f = Formation::new(with_ours(spec(2, 1), &["site1"]).started(false));
+    let wrapper = f.node("site1").dir.join("bin/crm_ticket");
+    let real = std::fs::read_to_string(&wrapper).expect("wrapper");
+    // Writes (-g/-r --force) hang; the probe and loads work.
+    let hanging = real.replacen("\n", "\ncase \"$*\" in *--force*) sleep 600;; esac\n", 1);
+    std::fs::write(&wrapper, hanging).expect("write wrapper");
+    f.start_all();
+    let out = grant(&f, &Impl::c(), "site1");
+    assert_eq!(out.code, 0, "{out}");
+    let t0 = Instant::now();
+    assert!(list(&f, "site1").starts_with(&format!("ticket: tA, leader: {}", f.addr("site1"))));
+    assert!(
+        t0.elapsed() < Duration::from_secs(1),
+        "list took {:?}",
+        t0.elapsed()
+    );
+    assert!(wait_all_agree(
+        &f,
+        &["site1", "site2", "arb1"],
+        &f.addr("site1"),
+        Duration::from_secs(5)
+    ));
+}
+
+/// issue 5, bad input: a before-acquire-handler that never exits. The grant does not
+/// hang the daemon: `booth list` keeps answering while the handler runs.
+#[test]
+fn handler_that_never_exits_does_not_stall_our_daemon() {
+    skip_unless_ready!();
+    let mut s = with_ours(spec(2, 1), &["site1", "site2", "arb1"]);
+    s.ticket_extra = "before-acquire-handler = /bin/sleep 600\n".into();
+    let f = Formation::new(s);
+    let conf = f.conf("site1");
+    // Without -w the client gives up waiting after three "more to come" answers.
+    let out = f.client_timeout(
+        &Impl::c(),
+        "booth",
+        "site1",
+        &["grant", "-c", &conf, "tA"],
+        Duration::from_secs(30),
+    );
+    assert!(!out.timed_out, "{out}");
+    let t0 = Instant::now();
+    let l = list(&f, "site1");
+    assert!(
+        t0.elapsed() < Duration::from_secs(1),
+        "list took {:?}",
+        t0.elapsed()
+    );
+    assert!(l.starts_with("ticket: tA, leader: "), "{l}");
+}
