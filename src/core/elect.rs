@@ -119,6 +119,7 @@ impl Core {
 
     /// `won()` (§8.3).
     pub(super) fn won(&mut self, now: Now, ti: usize) {
+        self.forget_stepdown(ti, code::REACQUIRE);
         let me = self.me();
         let acks = self.tickets[ti].acks_received;
         let all_sites = self.all_sites_replied(acks);

@@ -59,6 +59,11 @@ impl Core {
             }
             if self.all_replied(bits) {
                 let t = &mut self.tickets[ti];
+                if t.acks_expected == code::MY_INDEX {
+                    // every member told us its view: leases we acked before a restart
+                    // are known again (adopted from the answers)
+                    t.quarantine_until = 0;
+                }
                 t.acks_expected = 0;
                 t.retry_number = 0;
                 t.start_postpone = false;
@@ -141,13 +146,22 @@ impl Core {
         if t.state == State::Candidate && l == Who::Member(me) {
             return;
         }
-        t.term_expires = Some(now.mono + v.min(t.p.expire));
+        // booth-rs: adopting a peer's view never shortens a lease copy we hold: we may
+        // have acknowledged it to its leader, who counts on us refusing votes until then.
+        let adopted = now.mono + v.min(t.p.expire);
+        t.term_expires = match t.term_expires {
+            Some(e) if e > adopted => Some(e),
+            _ => Some(adopted),
+        };
         t.cur = if t.state == State::Candidate {
             msg.term
         } else {
             t.cur.max(msg.term)
         };
         t.leader = l;
+        if l.member().is_some() {
+            self.forget_stepdown(ti, code::TKT_LOST);
+        }
         self.reconcile(now, ti, Some(s));
         self.tickets[ti].snapshot();
         self.set_wakeup(now, ti);
@@ -195,19 +209,19 @@ impl Core {
         if reason == code::TKT_LOST && t.seems_ok(now.mono) {
             return self.reject(now, ti, s, code::REQ_VOTE, code::TERM_STILL_VALID);
         }
-        if !from_leader && t.valid(now.mono) && reason != code::STEPDOWN {
+        // booth-rs: no STEPDOWN exception. C lets a STEPDOWN election through a valid
+        // lease (the voter may have missed the step-down), but by then another site may
+        // lead already: a second STEPDOWN candidate then wins too (sim seed 1388).
+        if !from_leader && t.valid(now.mono) {
             return self.reject(now, ti, s, code::REQ_VOTE, code::TERM_STILL_VALID);
         }
         if msg.term < t.cur {
             return self.reject(now, ti, s, code::REQ_VOTE, code::TERM_OUTDATED);
         }
-        // booth-rs: a node that restarted recently forgot which leases it acked; it
-        // stays silent (the candidate retries) instead of voting them away.
-        if now.mono < t.quarantine_until
-            && reason != code::ADMIN
-            && reason != code::STEPDOWN
-            && !from_leader
-        {
+        // booth-rs: a node that restarted recently forgot which leases it acked; until
+        // one lease length has passed (or every member answered its STATUS) it stays
+        // silent (the candidate retries) instead of voting those leases away.
+        if now.mono < t.quarantine_until && !from_leader {
             self.counters.quarantined_votes += 1;
             return;
         }
@@ -230,6 +244,9 @@ impl Core {
             t.voted_for = Some(v);
             t.note_vote(v);
             self.record_vote(ti, s, l);
+        }
+        if self.tickets[ti].voted_for != Some(me) {
+            self.forget_stepdown(ti, code::TKT_LOST);
         }
         let t = &self.tickets[ti];
         let mut m = self.build(now, ti, code::VOTE_FOR, code::REQ_VOTE, false);

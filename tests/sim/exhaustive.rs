@@ -1,0 +1,1 @@
+//! Exhaustive search (placeholder, filled in below).
