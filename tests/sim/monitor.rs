@@ -17,7 +17,6 @@ pub struct Monitor {
     /// S2: VOTE_FOR replies sent: (term, candidate id, voter index).
     votes: HashSet<(u32, u32, usize)>,
     was_leader: Vec<bool>,
-    leader_of_term: HashMap<u32, usize>,
     last_term: Vec<Option<u32>>,
     pub term_decreases: u64,
     pub elections_won: u64,
@@ -44,7 +43,6 @@ impl Monitor {
             granted_proc: vec![false; n],
             votes: HashSet::new(),
             was_leader: vec![false; n],
-            leader_of_term: HashMap::new(),
             last_term: vec![None; n],
             term_decreases: 0,
             elections_won: 0,
@@ -194,12 +192,15 @@ impl Monitor {
                         format!("S2: n{k} leads term {} with {voters} votes", v.term),
                     );
                 }
-                if let Some(&other) = self.leader_of_term.get(&v.term) {
-                    if other != k {
-                        self.fail(t, format!("S2: n{k} and n{other} both led term {}", v.term));
+                // one leader per term at any time (terms are not persisted by C: an
+                // arbitrator or a site whose CIB says "lost" restarts in an old term,
+                // so the same term can be led again later, after the first lease ended)
+                for (j, n) in nodes.iter().enumerate() {
+                    let other = n.core.as_ref().and_then(|c| c.view(0));
+                    if j != k && other.is_some_and(|o| o.state == State::Leader && o.term == v.term) {
+                        self.fail(t, format!("S2: n{k} and n{j} both lead term {}", v.term));
                     }
                 }
-                self.leader_of_term.insert(v.term, k);
                 if self.members[k].kind == Kind::Arbitrator {
                     self.fail(t, format!("S2: arbitrator n{k} leads"));
                 }

@@ -286,10 +286,7 @@ impl World {
 
     /// Drain node `k`'s actions, carry them out, re-arm its timer, check invariants.
     fn after(&mut self, k: usize) {
-        loop {
-            let Some(a) = self.nodes[k].core.as_mut().and_then(|c| c.poll_action()) else {
-                break;
-            };
+        while let Some(a) = self.nodes[k].core.as_mut().and_then(|c| c.poll_action()) {
             self.carry_out(k, a);
         }
         if let Some(d) = self.nodes[k].core.as_ref().and_then(|c| c.next_deadline()) {
