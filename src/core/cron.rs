@@ -176,6 +176,15 @@ impl Core {
                     if let Some(e) = t.term_expires {
                         target = e + t.p.acquire_after;
                     }
+                } else if t.state == State::Follower && t.leader == Who::Unknown {
+                    // booth-rs: a follower that knows no leader campaigns at its next
+                    // cron (§4.2); C lets that cron be an hour away (§7.9 note), we
+                    // keep it one timeout away so a lost ticket is picked up (L1).
+                    let soon = now.mono + t.p.timeout;
+                    target = t
+                        .next_cron
+                        .filter(|&c| c > now.mono)
+                        .map_or(soon, |c| c.min(soon));
                 }
             }
         }

@@ -110,7 +110,14 @@ impl Core {
             Tally::NoWinner { tie } => {
                 self.tickets[ti].outcome = code::MORE;
                 self.notify_clients(now, ti);
-                if !self.new_election(now, ti, me, if tie { 2 } else { 0 }, code::AGAIN) {
+                // booth-rs: a split vote (someone voted for another candidate) also moves
+                // to the next term. C retries a split in the same term, where every
+                // voter repeats its vote, so three candidates can split forever (sim
+                // seeds 524, 1037). A round with no other vote still keeps the term.
+                let split = self.tickets[ti].votes[..self.members.len()]
+                    .iter()
+                    .any(|v| matches!(v, Who::Member(m) if *m != me));
+                if !self.new_election(now, ti, me, if tie || split { 2 } else { 0 }, code::AGAIN) {
                     self.activate_timeout(now, ti);
                 }
             }

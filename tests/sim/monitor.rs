@@ -197,7 +197,8 @@ impl Monitor {
                 // so the same term can be led again later, after the first lease ended)
                 for (j, n) in nodes.iter().enumerate() {
                     let other = n.core.as_ref().and_then(|c| c.view(0));
-                    if j != k && other.is_some_and(|o| o.state == State::Leader && o.term == v.term) {
+                    if j != k && other.is_some_and(|o| o.state == State::Leader && o.term == v.term)
+                    {
                         self.fail(t, format!("S2: n{k} and n{j} both lead term {}", v.term));
                     }
                 }

@@ -586,6 +586,11 @@ impl World {
                 }
                 self.loss = 0;
                 self.dup = 0;
+                // Pacemaker and the handler behave again too
+                self.knobs.handler_fail = 0;
+                self.knobs.handler_hang = 0;
+                self.knobs.cib_slow = 0;
+                self.knobs.cib_load_fail = 0;
                 for k in 0..self.n() {
                     match self.nodes[k].status {
                         Status::Down => self.fault(Fault::Restart { node: k }),
@@ -603,17 +608,27 @@ impl World {
     /// an owner or says granted). When every process that knew the ticket crashed and
     /// the CIBs say "lost", booth (like C) leaves it unowned.
     fn ticket_sought(&self) -> bool {
-        self.nodes.iter().any(|n| {
-            let live = n.core.as_ref().and_then(|c| c.view(0)).is_some_and(|v| {
-                matches!(v.leader, booth::core::Who::Member(_))
-                    || (n.member.kind == Kind::Site && v.state != booth::core::State::Init)
-            });
-            let cib = n.status == Status::Down
-                && n.cib.is_some_and(|c| {
-                    c.granted || self.nodes.iter().any(|m| m.member.id == c.owner)
+        // A member that believes the ticket revoked (NO_ONE, e.g. adopted from a peer
+        // whose "unknown" leader went out as NO_ONE, §2.3) answers TKT_LOST elections
+        // with YOU_OUTDATED: booth then treats the ticket as revoked (C semantics).
+        let revoked = self.nodes.iter().any(|n| {
+            n.core
+                .as_ref()
+                .and_then(|c| c.view(0))
+                .is_some_and(|v| v.leader == booth::core::Who::NoOne)
+        });
+        !revoked
+            && self.nodes.iter().any(|n| {
+                let live = n.core.as_ref().and_then(|c| c.view(0)).is_some_and(|v| {
+                    matches!(v.leader, booth::core::Who::Member(_))
+                        || (n.member.kind == Kind::Site && v.state != booth::core::State::Init)
                 });
-            live || cib
-        })
+                let cib = n.status == Status::Down
+                    && n.cib.is_some_and(|c| {
+                        c.granted || self.nodes.iter().any(|m| m.member.id == c.owner)
+                    });
+                live || cib
+            })
     }
 
     fn client(&mut self, k: usize, cmd: u32, options: u32) {
