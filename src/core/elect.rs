@@ -117,7 +117,12 @@ impl Core {
                 let split = self.tickets[ti].votes[..self.members.len()]
                     .iter()
                     .any(|v| matches!(v, Who::Member(m) if *m != me));
-                if !self.new_election(now, ti, me, if tie || split { 2 } else { 0 }, code::AGAIN) {
+                if !self.new_election(now, ti, me, if tie || split { 2 } else { 0 }, code::AGAIN)
+                    && self.tickets[ti].state != State::Candidate
+                {
+                    // booth-rs: C also overwrites the new round's random extra time
+                    // here, so two candidates of a two-site cluster stay in lockstep
+                    // and split forever (sim seed 2060); we keep it.
                     self.activate_timeout(now, ti);
                 }
             }

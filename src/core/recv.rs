@@ -443,7 +443,10 @@ impl Core {
         }
         match msg.result {
             code::TERM_OUTDATED | code::TERM_STILL_VALID => {
-                t.leader = l;
+                // booth-rs: a rejecter that names nobody leaves us with an unknown
+                // leader, not a revoked one: C stores NO_ONE here and never campaigns
+                // again (a follower of NO_ONE has no lease to lose; sim seed 1208).
+                t.leader = if l == Who::NoOne { Who::Unknown } else { l };
                 t.expect_more_rejects = true;
                 self.become_follower(now, ti, msg);
             }
