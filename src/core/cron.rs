@@ -168,7 +168,14 @@ impl Core {
             }
             State::Candidate => {
                 if let Some(e) = t.election_end {
-                    target = e;
+                    // booth-rs: keep the round's random extra time (§3.2) when the
+                    // cron is already set later; C resets it to the bare election end
+                    // here, so duelling candidates keep a fixed phase and can split
+                    // forever (sim seed 3242).
+                    target = match t.next_cron {
+                        Some(c) if c > e => c,
+                        _ => e,
+                    };
                 }
             }
             State::Init | State::Follower => {

@@ -65,6 +65,17 @@ impl Core {
         if t.election_end.is_some_and(|e| now.mono < e) {
             return true;
         }
+        // booth-rs: a node that restarted recently may have acked a lease its CIB does
+        // not show; like its votes (recv.rs), its own candidacy waits out the
+        // quarantine unless an administrator asked or its CIB says it held the ticket.
+        let effective = if reason == code::AGAIN {
+            t.election_reason
+        } else {
+            reason
+        };
+        if now.mono < t.quarantine_until && effective != code::ADMIN && !t.is_granted {
+            return false;
+        }
         let bump = update_term >= 2
             || (update_term == 1 && t.last_valid.is_some_and(|s| s.term >= t.cur))
             // booth-rs: never campaign in a term in which we already voted for another

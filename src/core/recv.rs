@@ -146,6 +146,13 @@ impl Core {
         if t.state == State::Candidate && l == Who::Member(me) {
             return;
         }
+        // booth-rs: an expired view never replaces a valid lease we hold for another
+        // site, and never makes us the leader: for a member without a leader the
+        // field carries its *vote* (§2.3), so C could take "you are the leader" from a
+        // stale vote and reclaim a ticket another site holds (sim seed 3192).
+        if expired && (l == Who::Member(me) || (t.owned() && t.valid(now.mono))) {
+            return;
+        }
         // booth-rs: adopting a peer's view never shortens a lease copy we hold: we may
         // have acknowledged it to its leader, who counts on us refusing votes until then.
         let adopted = now.mono + v.min(t.p.expire);
@@ -314,7 +321,11 @@ impl Core {
             }
             return;
         }
-        if msg.term < t.cur && t.leader != Who::Member(s) && t.owned() {
+        // booth-rs: also refuse a leader of a term older than one we voted in. C takes
+        // it (our term drops to follow it) and then acks both it and the leader we
+        // voted for: two leaders with a majority each (sim seed 7164).
+        let voted_later = t.vote_hw.is_some_and(|(vt, _)| vt > msg.term);
+        if t.leader != Who::Member(s) && ((msg.term < t.cur && t.owned()) || voted_later) {
             return self.reject(now, ti, s, code::HEARTBEAT, code::TERM_OUTDATED);
         }
         // Q11: C aborts here when the leader field is not the sender; we drop it.
@@ -349,7 +360,8 @@ impl Core {
             }
             return;
         }
-        if t.owned() && t.leader != Who::Member(s) {
+        let voted_later = t.vote_hw.is_some_and(|(vt, _)| vt > msg.term);
+        if t.leader != Who::Member(s) && (t.owned() || voted_later) {
             if t.manual() {
                 t.granted_at |= 1 << s;
             }
