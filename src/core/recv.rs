@@ -129,8 +129,11 @@ impl Core {
             return;
         }
         if leader && d < 0 {
+            // booth-rs: C also raises our term to theirs here and keeps heartbeating
+            // in it until the re-election, which members following the real leader of
+            // that term accept (same term): two leaders (sim seed 11250). We keep our
+            // term; the re-election still follows at the next cron.
             let t = &mut self.tickets[ti];
-            t.cur = t.cur.max(msg.term);
             t.next_state = Some(State::Leader);
             self.log(
                 ti,
@@ -327,6 +330,11 @@ impl Core {
         let voted_later = t.vote_hw.is_some_and(|(vt, _)| vt > msg.term);
         if t.leader != Who::Member(s) && ((msg.term < t.cur && t.owned()) || voted_later) {
             return self.reject(now, ti, s, code::HEARTBEAT, code::TERM_OUTDATED);
+        }
+        // booth-rs: a second leader in the term of the lease we hold is refused while
+        // that lease runs (C switches to it and acks both).
+        if t.leader != Who::Member(s) && t.owned() && t.valid(now.mono) && msg.term == t.cur {
+            return self.reject(now, ti, s, code::HEARTBEAT, code::TERM_STILL_VALID);
         }
         // Q11: C aborts here when the leader field is not the sender; we drop it.
         if l != Who::Member(s) {
