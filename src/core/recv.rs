@@ -299,6 +299,10 @@ impl Core {
             t.leader = l;
             t.cur = msg.term;
             t.votes = [Who::Unknown; 16];
+        } else if msg.term > t.cur {
+            // booth-rs: a vote for us given in a later term (a stopped voter answering
+            // an old request) does not count for this term; C counts it (sim seed 29916).
+            return;
         }
         self.record_vote(ti, s, l);
         let t = &self.tickets[ti];
