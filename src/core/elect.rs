@@ -88,6 +88,7 @@ impl Core {
         }
         t.election_end = Some(now.mono + t.p.timeout);
         t.in_election = true;
+        t.awaiting_winner = false;
         t.votes = [Who::Unknown; 16];
         let me = self.local;
         t.votes[me] = Who::Member(pref);
@@ -113,12 +114,20 @@ impl Core {
         let me = self.me();
         match tally(&self.tickets[ti].votes[..self.members.len()], self.n()) {
             Tally::Winner(w) if w == me => self.won(now, ti),
-            Tally::Winner(_) => {
-                // Q9: C spins until the winner's heartbeat; we just wait a timeout.
+            Tally::Winner(_) if !self.tickets[ti].awaiting_winner => {
+                // Q9: C spins until the winner's heartbeat; we wait one timeout for it.
                 self.log(ti, Level::Info, "another site won the election");
+                self.tickets[ti].awaiting_winner = true;
                 self.activate_timeout(now, ti);
             }
-            Tally::NoWinner { tie } => {
+            Tally::Winner(_) | Tally::NoWinner { .. } => {
+                // booth-rs: a "winner" that never heartbeats (its votes were repeats of
+                // an old candidacy, sim seed 427) is treated as a split vote; C waits
+                // forever.
+                let tie = match tally(&self.tickets[ti].votes[..self.members.len()], self.n()) {
+                    Tally::NoWinner { tie } => tie,
+                    Tally::Winner(_) => true,
+                };
                 self.tickets[ti].outcome = code::MORE;
                 self.notify_clients(now, ti);
                 // booth-rs: a split vote (someone voted for another candidate) also moves

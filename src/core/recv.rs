@@ -153,7 +153,14 @@ impl Core {
         // site, and never makes us the leader: for a member without a leader the
         // field carries its *vote* (§2.3), so C could take "you are the leader" from a
         // stale vote and reclaim a ticket another site holds (sim seed 3192).
-        if expired && (l == Who::Member(me) || (t.owned() && t.valid(now.mono))) {
+        // Likewise an expired NO_ONE from a peer that merely knows no leader (the wire
+        // cannot say "unknown") would turn our "unknown" into "revoked" and block every
+        // later failover with YOU_OUTDATED (sim seeds 141, 1930).
+        if expired
+            && (l == Who::Member(me)
+                || (t.owned() && t.valid(now.mono))
+                || (l == Who::NoOne && t.leader == Who::Unknown))
+        {
             return;
         }
         // booth-rs: adopting a peer's view never shortens a lease copy we hold: we may

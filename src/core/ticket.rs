@@ -106,6 +106,8 @@ pub struct Ticket {
     /// Until this instant a freshly started node, which forgot the leases it acked
     /// before, votes only in ADMIN/STEPDOWN elections or for the leader it knows.
     pub quarantine_until: Ms,
+    /// Our last round's tally named another winner whose heartbeat has not come yet.
+    pub awaiting_winner: bool,
 }
 
 impl Ticket {
@@ -148,6 +150,7 @@ impl Ticket {
             cib_granted: false,
             vote_hw: None,
             quarantine_until: 0,
+            awaiting_winner: false,
         }
     }
 
