@@ -5,6 +5,7 @@
 // Pure: bytes, text and decisions only.
 pub mod auth; // HMAC-SHA1 trailer and timestamp window; the clock is a parameter
 pub mod config; // booth.conf -> typed Config, errors with file:line
-pub mod core;
+pub mod core; // the ticket state machine: events in, actions out, next_deadline()
+pub mod keyfile; // the key file: mode check, one read of at most 64 bytes (the only auth I/O)
 pub mod site_id; // CRC-32 ids of member addresses
-pub mod wire; // bytes <-> typed messages (header, ticket, attr, HMAC trailer) // the ticket state machine: events in, actions out, next_deadline()
+pub mod wire; // bytes <-> typed messages (header, ticket, attr, HMAC trailer)

@@ -72,3 +72,7 @@ pub const NO_ONE: u32 = 0xFFFF_FFFF;
 pub const fn fourcc(s: &[u8; 4]) -> u32 {
     u32::from_be_bytes(*s)
 }
+
+/// Size of the C daemon's UDP and TCP request buffers (MAX_MSG_LEN, wire.md §5.3, §5.7):
+/// a TCP request claiming more is never accepted.
+pub const MAX_MSG_LEN: usize = 1024;
