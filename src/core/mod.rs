@@ -10,6 +10,7 @@
 mod client;
 mod cron;
 mod elect;
+mod from_config;
 mod lease;
 mod recv;
 mod send;

@@ -105,6 +105,8 @@ pub enum SetupError {
     BadId(u32),
     /// Ticket index and which rule of consensus.md §0.2 it breaks.
     BadTimes(usize, &'static str),
+    /// Ticket index and a configured feature the core does not implement yet.
+    Unsupported(usize, &'static str),
 }
 
 impl std::fmt::Display for SetupError {
@@ -116,6 +118,7 @@ impl std::fmt::Display for SetupError {
             SetupError::DuplicateId(id) => write!(f, "two members share the id {id:#010x}"),
             SetupError::BadId(id) => write!(f, "member id {id:#010x} cannot be used on the wire"),
             SetupError::BadTimes(t, why) => write!(f, "ticket #{t}: {why}"),
+            SetupError::Unsupported(t, what) => write!(f, "ticket #{t}: {what}"),
         }
     }
 }
