@@ -261,6 +261,14 @@ impl Core {
             t.voted_for = Some(v);
             t.note_vote(v);
             self.record_vote(ti, s, l);
+        } else if let Some(w) = t.voted_in(t.cur) {
+            // booth-rs: repeat the vote of *this* term; C repeats `voted_for`, which
+            // may be from another term (H3), so a node could vote twice in one term.
+            t.voted_for = Some(w);
+        } else {
+            // C: the kept `voted_for` becomes our vote in this term
+            let v = t.voted_for.unwrap_or(s);
+            t.note_vote(v);
         }
         if self.tickets[ti].voted_for != Some(me) {
             self.forget_stepdown(ti, code::TKT_LOST);
@@ -338,7 +346,7 @@ impl Core {
         // booth-rs: also refuse a leader of a term older than one we voted in. C takes
         // it (our term drops to follow it) and then acks both it and the leader we
         // voted for: two leaders with a majority each (sim seed 7164).
-        let voted_later = t.vote_hw.is_some_and(|(vt, _)| vt > msg.term);
+        let voted_later = t.last_vote_term().is_some_and(|vt| vt > msg.term);
         if t.leader != Who::Member(s) && ((msg.term < t.cur && t.owned()) || voted_later) {
             return self.reject(now, ti, s, code::HEARTBEAT, code::TERM_OUTDATED);
         }
@@ -379,7 +387,7 @@ impl Core {
             }
             return;
         }
-        let voted_later = t.vote_hw.is_some_and(|(vt, _)| vt > msg.term);
+        let voted_later = t.last_vote_term().is_some_and(|vt| vt > msg.term);
         if t.leader != Who::Member(s) && (t.owned() || voted_later) {
             if t.manual() {
                 t.granted_at |= 1 << s;

@@ -16,6 +16,8 @@ pub struct Monitor {
     granted_proc: Vec<bool>,
     /// S2: VOTE_FOR replies sent: (term, candidate id, voter index).
     votes: HashSet<(u32, u32, usize)>,
+    /// Per node (this process): term -> the candidate it voted for.
+    vote_of: Vec<HashMap<u32, u32>>,
     was_leader: Vec<bool>,
     last_term: Vec<Option<u32>>,
     pub term_decreases: u64,
@@ -44,6 +46,7 @@ impl Monitor {
             iv: vec![None; n],
             granted_proc: vec![false; n],
             votes: HashSet::new(),
+            vote_of: vec![HashMap::new(); n],
             was_leader: vec![false; n],
             last_term: vec![None; n],
             term_decreases: 0,
@@ -73,6 +76,7 @@ impl Monitor {
     }
 
     pub fn on_boot(&mut self, k: usize) {
+        self.vote_of[k].clear();
         self.granted_proc[k] = false;
         self.was_leader[k] = false;
         self.last_term[k] = None;
@@ -90,6 +94,14 @@ impl Monitor {
     pub fn on_send(&mut self, k: usize, msg: &Msg, _members: &[Member]) {
         if msg.cmd == code::VOTE_FOR && msg.request == code::REQ_VOTE {
             self.votes.insert((msg.term, msg.leader, k));
+            // S2 / consensus.md §15.1 I2: one vote per term per process
+            let prev = *self.vote_of[k].entry(msg.term).or_insert(msg.leader);
+            if prev != msg.leader && self.failure.is_none() {
+                self.failure = Some(format!(
+                    "S2: n{k} voted for {prev:#x} and {:#x} in term {}",
+                    msg.leader, msg.term
+                ));
+            }
         }
     }
 
