@@ -53,6 +53,7 @@ mod send;
 mod startup;
 mod ticket;
 mod types;
+mod wire_glue;
 
 pub use ticket::{State, Who};
 pub use types::*;
