@@ -348,3 +348,96 @@ fn isolated_leader_revokes_at_lease_end_booth17() {
         "failover at {took}, old leader revoked at {revoke}"
     );
 }
+
+/// No input panics the core (issue 4: "no panic on any input"): 30,000 random
+/// datagrams, client requests and Pacemaker/handler reports, fields drawn from the
+/// values that matter (member ids, NO_ONE, 0, extremes, every opcode and code).
+#[test]
+fn random_input_never_panics() {
+    let mut x: u64 = 0x1234_5678_9abc_def1;
+    let mut rnd = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let pick = |r: u64, v: &[u32]| v[usize::try_from(r % v.len() as u64).unwrap()];
+    let ops = [
+        code::STATUS,
+        code::MY_INDEX,
+        code::REQ_VOTE,
+        code::VOTE_FOR,
+        code::HEARTBEAT,
+        code::ACK,
+        code::UPDATE,
+        code::REVOKE,
+        code::REJECTED,
+        0,
+        0xFFFF_FFFF,
+    ];
+    let ids = [IDS[0], IDS[1], IDS[2], 0, Msg::NO_ONE, 0x7777];
+    let codes = [
+        0,
+        code::TERM_OUTDATED,
+        code::TERM_STILL_VALID,
+        code::YOU_OUTDATED,
+        code::TKT_LOST,
+        code::STEPDOWN,
+        code::ADMIN,
+        code::REACQUIRE,
+        0xFFFF_FFFF,
+    ];
+    let terms = [0, 1, 2, 3, 1000, u32::MAX - 1, u32::MAX];
+    let valids = [0, 1, 5, 999, 10_000, 2_147_484, u32::MAX];
+    for round in 0..3 {
+        let mut n = Net::new();
+        if round > 0 {
+            n.client(0, code::CMD_GRANT, 0);
+        }
+        for _ in 0..10_000 {
+            let k = usize::try_from(rnd() % 3).unwrap();
+            n.t += rnd() % 700;
+            let t = now(n.t);
+            let c = &mut n.cores[k];
+            match rnd() % 10 {
+                0 => {
+                    let req = ClientRequest {
+                        cmd: pick(rnd(), &[code::CMD_GRANT, code::CMD_REVOKE, 7]),
+                        ticket: if rnd() % 4 == 0 {
+                            Name([0xFF; 64])
+                        } else {
+                            tkt()
+                        },
+                        options: u32::try_from(rnd() % 8).unwrap(),
+                    };
+                    c.handle_client(t, rnd(), &req);
+                }
+                1 => c.handle_handler_exit(t, usize::try_from(rnd() % 3).unwrap(), 1),
+                2 => c.handle_cib_written(t, usize::try_from(rnd() % 3).unwrap(), false),
+                3 => c.handle_timeout(t),
+                _ => {
+                    let m = Msg {
+                        cmd: pick(rnd(), &ops),
+                        request: pick(rnd(), &ops),
+                        result: pick(rnd(), &codes),
+                        reason: pick(rnd(), &codes),
+                        from: pick(rnd(), &ids),
+                        ticket: if rnd() % 8 == 0 {
+                            Name([b'x'; 64])
+                        } else {
+                            tkt()
+                        },
+                        leader: pick(rnd(), &ids),
+                        term: pick(rnd(), &terms),
+                        valid_for: pick(rnd(), &valids),
+                    };
+                    c.handle_message(t, &m);
+                }
+            }
+            n.pump();
+            for c in &n.cores {
+                let _ = c.next_deadline();
+            }
+        }
+    }
+}

@@ -17,7 +17,7 @@ impl Core {
     pub(super) fn wall_secs(now: Now, at: Ms) -> i64 {
         let delta = i64::try_from(at).unwrap_or(i64::MAX) - i64::try_from(now.mono).unwrap_or(0);
         let ms = now.wall_ms.saturating_add(delta);
-        (ms + 500).div_euclid(1000)
+        ms.saturating_add(500).div_euclid(1000)
     }
 
     /// disown (§8.11).
