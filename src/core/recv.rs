@@ -75,6 +75,12 @@ impl Core {
         let t = &self.tickets[ti];
         if msg.cmd != code::STATUS && t.last_valid.is_some_and(|lv| msg.term < lv.term) {
             self.counters.stale_term += 1;
+            // booth-rs: a candidate below our committed term is told so (§7.3 row 4's
+            // answer). C stays silent, and a candidate nobody answers retries in the
+            // same term forever (sim seed 201513).
+            if msg.cmd == code::REQ_VOTE {
+                self.reject(now, ti, s, code::REQ_VOTE, code::TERM_OUTDATED);
+            }
             return;
         }
 
@@ -153,13 +159,11 @@ impl Core {
         // site, and never makes us the leader: for a member without a leader the
         // field carries its *vote* (§2.3), so C could take "you are the leader" from a
         // stale vote and reclaim a ticket another site holds (sim seed 3192).
-        // Likewise an expired NO_ONE from a peer that merely knows no leader (the wire
-        // cannot say "unknown") would turn our "unknown" into "revoked" and block every
-        // later failover with YOU_OUTDATED (sim seeds 141, 1930).
-        if expired
-            && (l == Who::Member(me)
-                || (t.owned() && t.valid(now.mono))
-                || (l == Who::NoOne && t.leader == Who::Unknown))
+        // Likewise an expired NO_ONE: it may come from a peer that merely knows no
+        // leader (the wire cannot say "unknown"), and taking it for "revoked" blocks
+        // every later failover with YOU_OUTDATED (sim seeds 141, 1930, 201274). A revoke
+        // we missed still reaches us as YOU_OUTDATED when our lease runs out (§10.1).
+        if expired && (l == Who::Member(me) || (t.owned() && t.valid(now.mono)) || l == Who::NoOne)
         {
             return;
         }
@@ -272,6 +276,14 @@ impl Core {
         }
         if self.tickets[ti].voted_for != Some(me) {
             self.forget_stepdown(ti, code::TKT_LOST);
+        }
+        // booth-rs: a voter checks back within a timeout whether its candidate won
+        // (§4.2 FOLLOWER: restart elections if it vanished); C keeps whatever cron it
+        // had, up to an hour away (sim seed 213817).
+        let t = &mut self.tickets[ti];
+        if t.state == State::Follower && t.leader == Who::Unknown {
+            let soon = now.mono + t.p.timeout;
+            t.next_cron = Some(t.next_cron.map_or(soon, |c| c.min(soon)));
         }
         let t = &self.tickets[ti];
         let mut m = self.build(now, ti, code::VOTE_FOR, code::REQ_VOTE, false);

@@ -577,6 +577,15 @@ impl World {
             Fault::Revoke { node } => self.client(node, code::CMD_REVOKE, 0),
             Fault::Inject { to, kind } => self.inject(to, kind),
             Fault::HealAll => {
+                if self.trace.is_some() {
+                    for k in 0..self.n() {
+                        let c = self.nodes[k].core.as_ref();
+                        let v = c.and_then(|c| c.view(0));
+                        let d = c.and_then(|c| c.next_deadline());
+                        let now = self.nodes[k].clock.mono(self.t);
+                        self.note(|| format!("  n{k} at heal: now {now} deadline {d:?} {v:?}"));
+                    }
+                }
                 let interest = self.ticket_sought();
                 self.mon.l1_applies = interest;
                 for row in self.cut.iter_mut() {
@@ -617,11 +626,18 @@ impl World {
                 .and_then(|c| c.view(0))
                 .is_some_and(|v| v.leader == booth::core::Who::NoOne)
         });
+        // An arbitrator's knowledge only matters to a site that asks (STATUS) when it
+        // restarts at the heal; arbitrators never campaign themselves.
+        let site_restarts = self
+            .nodes
+            .iter()
+            .any(|n| n.member.kind == Kind::Site && n.status == Status::Down);
         !revoked
             && self.nodes.iter().any(|n| {
+                let site = n.member.kind == Kind::Site;
                 let live = n.core.as_ref().and_then(|c| c.view(0)).is_some_and(|v| {
-                    matches!(v.leader, booth::core::Who::Member(_))
-                        || (n.member.kind == Kind::Site && v.state != booth::core::State::Init)
+                    (matches!(v.leader, booth::core::Who::Member(_)) && (site || site_restarts))
+                        || (site && v.state != booth::core::State::Init)
                 });
                 let cib = n.status == Status::Down
                     && n.cib.is_some_and(|c| {
