@@ -417,16 +417,19 @@ fn explore(root: Sys, depth: usize, cap: usize) -> Result<(usize, usize), String
                 let n = r.map_err(|e| format!("depth {}: {e}", d + 1))?;
                 if seen.insert(n.fingerprint()) {
                     reached += 1;
-                    next.push(n);
+                    // the last level is checked (above) but never expanded: not kept
+                    if d + 1 < depth {
+                        next.push(n);
+                    }
                 }
             }
         }
         done = d + 1;
         if std::env::var_os("EXH_VERBOSE").is_some() {
-            println!("  depth {done}: {} new states, {reached} total", next.len());
+            println!("  depth {done}: {reached} states so far");
         }
         frontier = next;
-        if frontier.is_empty() || reached > cap {
+        if (frontier.is_empty() && done < depth) || reached > cap {
             break;
         }
     }
