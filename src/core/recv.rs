@@ -383,6 +383,12 @@ impl Core {
         t.leader = l;
         if t.manual() {
             t.granted_at |= 1 << s;
+        } else if let Some(e) = t.term_expires {
+            // booth-rs: C does not re-arm the cron here (§7.5 note), so a follower
+            // whose UPDATE was lost may notice the lease's end an hour late (sim
+            // seed 301814); we make sure it wakes when the lease (+A) ends.
+            let end = e + t.p.acquire_after;
+            t.next_cron = Some(t.next_cron.map_or(end, |c| c.min(end)));
         }
         self.reply(now, ti, s, code::ACK, code::HEARTBEAT);
     }

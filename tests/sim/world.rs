@@ -356,7 +356,8 @@ impl World {
                 let tok = self.nodes[k].handler_tok;
                 let inc = self.nodes[k].inc;
                 if !self.rng.chance(self.knobs.handler_hang) {
-                    let status = i32::from(self.rng.chance(self.knobs.handler_fail));
+                    // -1: decided when it exits (after healing, handlers succeed)
+                    let status = -1;
                     let lat = self.rng.range(0, 2_000);
                     self.schedule(
                         self.t + lat,
@@ -435,7 +436,10 @@ impl World {
                 }
             }
             Ev::CibLoaded { node, inc, val } => {
-                if self.up(node) && self.nodes[node].inc == inc {
+                if self.nodes[node].status == Status::Paused && self.nodes[node].inc == inc {
+                    // a stopped process reads the answer when it resumes
+                    self.schedule(self.t + 100, Ev::CibLoaded { node, inc, val });
+                } else if self.up(node) && self.nodes[node].inc == inc {
                     let now = self.nodes[node].clock.now(self.t);
                     self.nodes[node]
                         .core
@@ -476,6 +480,12 @@ impl World {
             } => {
                 let n = &self.nodes[node];
                 if n.inc == inc && n.handler_tok == tok && n.handler_done != tok {
+                    let status = if status < 0 {
+                        i32::from(self.rng.chance(self.knobs.handler_fail))
+                    } else {
+                        status
+                    };
+                    let n = &self.nodes[node];
                     if n.status == Status::Up {
                         self.nodes[node].handler_done = tok;
                         let now = self.nodes[node].clock.now(self.t);
