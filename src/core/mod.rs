@@ -19,8 +19,9 @@
 //!   CIB only within it, with that end as `expires`, and revokes when it ends.
 //! * It revokes exactly then, even when nothing else wakes it, and before handling any
 //!   input (booth#17, S3); a revoke is never held back by a commit delay.
-//! * One vote per term per process, even when `current_term` goes down to follow a
-//!   leader (H3, seed 470); a node never campaigns in a term it voted in.
+//! * One vote per term per process (remembered for the last eight terms), even when
+//!   `current_term` goes down to follow a leader (H3, seed 470); a node never
+//!   campaigns in a term it voted in for another.
 //! * A restarted node forgets which leases it acknowledged: for one lease length (or
 //!   until every member answered its STATUS) it votes only for its known leader and
 //!   campaigns only for an admin grant or a CIB that says granted here.
@@ -34,9 +35,11 @@
 //!   term keeps its own until it re-elects; a vote from a later term does not count.
 //! * Liveness: split votes move to the next term, re-election rounds keep their random
 //!   part, a tallied winner that never heartbeats counts as a split, a follower with no
-//!   leader campaigns within one timeout, a reject naming nobody leaves the leader
-//!   unknown, a lease loaded from the CIB is at most `expire` long (seeds 524, 1037,
-//!   2060, 3242, 427, 834, 1208).
+//!   leader campaigns within one timeout, a voter checks back within one, an accepted
+//!   HEARTBEAT arms the cron for the lease's end, a candidate below our committed term
+//!   is told so (C: silence), a reject naming nobody leaves the leader unknown, a lease
+//!   loaded from the CIB is at most `expire` long and a revoked CIB gives none (seeds
+//!   524, 1037, 2060, 3242, 427, 834, 1208, 201513, 213817, 226712, 301814).
 //! * Input C aborts on or hangs with: a heartbeat/update whose leader is not its sender
 //!   (Q11), `from` = NO_ONE, a grant at an arbitrator (Q12, answered INVALID_ARG), a
 //!   handler status outside the states that consume it (Q17): dropped or handled.
