@@ -265,10 +265,9 @@ fn soak() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1_000_000);
-    // Soaks fail on any safety violation (S1-S3) and on L2; L1 misses are counted:
-    // a few in ten thousand seeds end with the ticket taken for revoked because C
-    // sends an unknown leader as NO_ONE (consensus.md §2.3) - see the closing note.
-    run_range(start, n, std::env::var_os("SIM_L1_HARD").is_none());
+    // Soaks fail on every invariant, L1 included (0 misses in seeds 0..100,000);
+    // SIM_L1_SOFT=1 counts L1 misses instead, to look for more after a change.
+    run_range(start, n, std::env::var_os("SIM_L1_SOFT").is_some());
 }
 
 /// `SIM_SEED=n`: replay one seed and print its trace.
