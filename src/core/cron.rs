@@ -168,7 +168,14 @@ impl Core {
             }
             State::Candidate => {
                 if let Some(e) = t.election_end {
-                    target = e;
+                    // booth-rs: keep the round's random extra time (§3.2) when the
+                    // cron is already set later; C resets it to the bare election end
+                    // here, so duelling candidates keep a fixed phase and can split
+                    // forever (sim seed 3242).
+                    target = match t.next_cron {
+                        Some(c) if c > e => c,
+                        _ => e,
+                    };
                 }
             }
             State::Init | State::Follower => {
@@ -176,6 +183,15 @@ impl Core {
                     if let Some(e) = t.term_expires {
                         target = e + t.p.acquire_after;
                     }
+                } else if t.state == State::Follower && t.leader == Who::Unknown {
+                    // booth-rs: a follower that knows no leader campaigns at its next
+                    // cron (§4.2); C lets that cron be an hour away (§7.9 note), we
+                    // keep it one timeout away so a lost ticket is picked up (L1).
+                    let soon = now.mono + t.p.timeout;
+                    target = t
+                        .next_cron
+                        .filter(|&c| c > now.mono)
+                        .map_or(soon, |c| c.min(soon));
                 }
             }
         }

@@ -65,6 +65,17 @@ impl Core {
         if t.election_end.is_some_and(|e| now.mono < e) {
             return true;
         }
+        // booth-rs: a node that restarted recently may have acked a lease its CIB does
+        // not show; like its votes (recv.rs), its own candidacy waits out the
+        // quarantine unless an administrator asked or its CIB says it held the ticket.
+        let effective = if reason == code::AGAIN {
+            t.election_reason
+        } else {
+            reason
+        };
+        if now.mono < t.quarantine_until && effective != code::ADMIN && !t.is_granted {
+            return false;
+        }
         let bump = update_term >= 2
             || (update_term == 1 && t.last_valid.is_some_and(|s| s.term >= t.cur))
             // booth-rs: never campaign in a term in which we already voted for another
@@ -77,6 +88,7 @@ impl Core {
         }
         t.election_end = Some(now.mono + t.p.timeout);
         t.in_election = true;
+        t.awaiting_winner = false;
         t.votes = [Who::Unknown; 16];
         let me = self.local;
         t.votes[me] = Who::Member(pref);
@@ -102,15 +114,35 @@ impl Core {
         let me = self.me();
         match tally(&self.tickets[ti].votes[..self.members.len()], self.n()) {
             Tally::Winner(w) if w == me => self.won(now, ti),
-            Tally::Winner(_) => {
-                // Q9: C spins until the winner's heartbeat; we just wait a timeout.
+            Tally::Winner(_) if !self.tickets[ti].awaiting_winner => {
+                // Q9: C spins until the winner's heartbeat; we wait one timeout for it.
                 self.log(ti, Level::Info, "another site won the election");
+                self.tickets[ti].awaiting_winner = true;
                 self.activate_timeout(now, ti);
             }
-            Tally::NoWinner { tie } => {
+            Tally::Winner(_) | Tally::NoWinner { .. } => {
+                // booth-rs: a "winner" that never heartbeats (its votes were repeats of
+                // an old candidacy, sim seed 427) is treated as a split vote; C waits
+                // forever.
+                let tie = match tally(&self.tickets[ti].votes[..self.members.len()], self.n()) {
+                    Tally::NoWinner { tie } => tie,
+                    Tally::Winner(_) => true,
+                };
                 self.tickets[ti].outcome = code::MORE;
                 self.notify_clients(now, ti);
-                if !self.new_election(now, ti, me, if tie { 2 } else { 0 }, code::AGAIN) {
+                // booth-rs: a split vote (someone voted for another candidate) also moves
+                // to the next term. C retries a split in the same term, where every
+                // voter repeats its vote, so three candidates can split forever (sim
+                // seeds 524, 1037). A round with no other vote still keeps the term.
+                let split = self.tickets[ti].votes[..self.members.len()]
+                    .iter()
+                    .any(|v| matches!(v, Who::Member(m) if *m != me));
+                if !self.new_election(now, ti, me, if tie || split { 2 } else { 0 }, code::AGAIN)
+                    && self.tickets[ti].state != State::Candidate
+                {
+                    // booth-rs: C also overwrites the new round's random extra time
+                    // here, so two candidates of a two-site cluster stay in lockstep
+                    // and split forever (sim seed 2060); we keep it.
                     self.activate_timeout(now, ti);
                 }
             }
@@ -119,6 +151,7 @@ impl Core {
 
     /// `won()` (§8.3).
     pub(super) fn won(&mut self, now: Now, ti: usize) {
+        self.forget_stepdown(ti, code::REACQUIRE);
         let me = self.me();
         let acks = self.tickets[ti].acks_received;
         let all_sites = self.all_sites_replied(acks);

@@ -17,7 +17,7 @@ impl Core {
     pub(super) fn wall_secs(now: Now, at: Ms) -> i64 {
         let delta = i64::try_from(at).unwrap_or(i64::MAX) - i64::try_from(now.mono).unwrap_or(0);
         let ms = now.wall_ms.saturating_add(delta);
-        (ms + 500).div_euclid(1000)
+        ms.saturating_add(500).div_euclid(1000)
     }
 
     /// disown (§8.11).
@@ -173,11 +173,32 @@ impl Core {
         }
     }
 
+    /// booth-rs: a STEPDOWN election reason is only good until a leader is known again
+    /// or we voted for another candidate. C keeps it in `election_reason`, so a later
+    /// "again" election (vanished candidate, lost lease) still says STEPDOWN and voters
+    /// holding a valid lease for the new leader vote anyway: two leaders.
+    pub(super) fn forget_stepdown(&mut self, ti: usize, instead: u32) {
+        let t = &mut self.tickets[ti];
+        if t.election_reason == code::STEPDOWN {
+            t.election_reason = instead;
+        }
+    }
+
     /// `become_follower(msg)` (§8.7); the caller then sets the leader.
     pub(super) fn become_follower(&mut self, now: Now, ti: usize, msg: &Msg) {
+        self.forget_stepdown(ti, code::TKT_LOST);
         let v = self.decode_valid(msg.valid_for);
+        let from = self.member_by_id(msg.from);
         let t = &mut self.tickets[ti];
-        t.term_expires = Some(now.mono + v);
+        let new = now.mono + v;
+        // booth-rs: an older copy of the same leader's lease (a HEARTBEAT overtaken by
+        // the UPDATE that followed it, a duplicate) must not shorten the lease we
+        // acknowledged: the leader counts on it (sim seed 41).
+        let same_leader = from.is_some_and(|f| t.leader == Who::Member(f));
+        t.term_expires = match t.term_expires {
+            Some(e) if same_leader && e > new => Some(e),
+            _ => Some(new),
+        };
         t.cur = msg.term;
         t.state = State::Follower;
         t.delay_commit = None;

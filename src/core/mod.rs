@@ -5,17 +5,58 @@
 //! [`Core::poll_action`], then sleeps until [`Core::next_deadline`]. The queue and every
 //! per-ticket buffer are allocated up front, so steady state (renewals, heartbeats,
 //! acknowledgements) does not allocate.
+//!
+//! Inputs: [`Core::start`], [`Core::handle_cib_loaded`], [`Core::handle_message`],
+//! [`Core::handle_client`], [`Core::handle_handler_exit`], [`Core::handle_cib_written`],
+//! [`Core::handle_timeout`]. Outputs: [`Action`]s and [`Core::next_deadline`].
+//!
+//! Behaviour follows consensus.md message for message, with these deliberate
+//! differences (each marked `booth-rs:` where it is coded; the seed numbers are the
+//! simulator runs, `tests/sim`, that showed two sites granted or a stuck ticket):
+//!
+//! * Leases (booth#68, H2): a leader counts only on the lease a majority acknowledged
+//!   (its HEARTBEAT/UPDATE copies, less 0.1 % for clock rates), writes "granted" to the
+//!   CIB only within it, with that end as `expires`, and revokes when it ends.
+//! * It revokes exactly then, even when nothing else wakes it, and before handling any
+//!   input (booth#17, S3); a revoke is never held back by a commit delay.
+//! * One vote per term per process (remembered for the last eight terms), even when
+//!   `current_term` goes down to follow a leader (H3, seed 470); a node never
+//!   campaigns in a term it voted in for another.
+//! * A restarted node forgets which leases it acknowledged: for one lease length (or
+//!   until every member answered its STATUS) it votes only for its known leader and
+//!   campaigns only for an admin grant or a CIB that says granted here.
+//! * No STEPDOWN exception to "a valid lease refuses votes", and the reason does not
+//!   outlive the step-down (seed 1388).
+//! * A lease copy is never shortened by an older copy or by a peer's view (seed 41);
+//!   an expired view never replaces a valid lease, never names us leader, never turns
+//!   "unknown" into "revoked" (seeds 3192, 141, 1930).
+//! * No acks for a leader older than a term we voted in, nor for a second leader in
+//!   the term of the lease we hold (seeds 7164, 11250); a leader that hears of a newer
+//!   term keeps its own until it re-elects; a vote from a later term does not count.
+//! * Liveness: split votes move to the next term, re-election rounds keep their random
+//!   part, a tallied winner that never heartbeats counts as a split, a follower with no
+//!   leader campaigns within one timeout, a voter checks back within one, an accepted
+//!   HEARTBEAT arms the cron for the lease's end, a candidate below our committed term
+//!   is told so (C: silence), a reject naming nobody leaves the leader unknown, a lease
+//!   loaded from the CIB is at most `expire` long and a revoked CIB gives none (seeds
+//!   524, 1037, 2060, 3242, 427, 834, 1208, 201513, 213817, 226712, 301814).
+//! * Input C aborts on or hangs with: a heartbeat/update whose leader is not its sender
+//!   (Q11), `from` = NO_ONE, a grant at an arbitrator (Q12, answered INVALID_ARG), a
+//!   handler status outside the states that consume it (Q17): dropped or handled.
+//! * No poll: timers fire at their deadline; a past target becomes now + 10 ms.
 #![forbid(unsafe_code)]
 
 mod client;
 mod cron;
 mod elect;
+mod from_config;
 mod lease;
 mod recv;
 mod send;
 mod startup;
 mod ticket;
 mod types;
+mod wire_glue;
 
 pub use ticket::{State, Who};
 pub use types::*;

@@ -59,6 +59,11 @@ impl Core {
             }
             if self.all_replied(bits) {
                 let t = &mut self.tickets[ti];
+                if t.acks_expected == code::MY_INDEX {
+                    // every member told us its view: leases we acked before a restart
+                    // are known again (adopted from the answers)
+                    t.quarantine_until = 0;
+                }
                 t.acks_expected = 0;
                 t.retry_number = 0;
                 t.start_postpone = false;
@@ -70,6 +75,12 @@ impl Core {
         let t = &self.tickets[ti];
         if msg.cmd != code::STATUS && t.last_valid.is_some_and(|lv| msg.term < lv.term) {
             self.counters.stale_term += 1;
+            // booth-rs: a candidate below our committed term is told so (§7.3 row 4's
+            // answer). C stays silent, and a candidate nobody answers retries in the
+            // same term forever (sim seed 201513).
+            if msg.cmd == code::REQ_VOTE {
+                self.reject(now, ti, s, code::REQ_VOTE, code::TERM_OUTDATED);
+            }
             return;
         }
 
@@ -124,8 +135,11 @@ impl Core {
             return;
         }
         if leader && d < 0 {
+            // booth-rs: C also raises our term to theirs here and keeps heartbeating
+            // in it until the re-election, which members following the real leader of
+            // that term accept (same term): two leaders (sim seed 11250). We keep our
+            // term; the re-election still follows at the next cron.
             let t = &mut self.tickets[ti];
-            t.cur = t.cur.max(msg.term);
             t.next_state = Some(State::Leader);
             self.log(
                 ti,
@@ -141,13 +155,34 @@ impl Core {
         if t.state == State::Candidate && l == Who::Member(me) {
             return;
         }
-        t.term_expires = Some(now.mono + v.min(t.p.expire));
+        // booth-rs: an expired view never replaces a valid lease we hold for another
+        // site, and never makes us the leader: for a member without a leader the
+        // field carries its *vote* (§2.3), so C could take "you are the leader" from a
+        // stale vote and reclaim a ticket another site holds (sim seed 3192).
+        // Likewise an expired NO_ONE: it may come from a peer that merely knows no
+        // leader (the wire cannot say "unknown"), and taking it for "revoked" blocks
+        // every later failover with YOU_OUTDATED (sim seeds 141, 1930, 201274). A revoke
+        // we missed still reaches us as YOU_OUTDATED when our lease runs out (§10.1).
+        if expired && (l == Who::Member(me) || (t.owned() && t.valid(now.mono)) || l == Who::NoOne)
+        {
+            return;
+        }
+        // booth-rs: adopting a peer's view never shortens a lease copy we hold: we may
+        // have acknowledged it to its leader, who counts on us refusing votes until then.
+        let adopted = now.mono + v.min(t.p.expire);
+        t.term_expires = match t.term_expires {
+            Some(e) if e > adopted => Some(e),
+            _ => Some(adopted),
+        };
         t.cur = if t.state == State::Candidate {
             msg.term
         } else {
             t.cur.max(msg.term)
         };
         t.leader = l;
+        if l.member().is_some() {
+            self.forget_stepdown(ti, code::TKT_LOST);
+        }
         self.reconcile(now, ti, Some(s));
         self.tickets[ti].snapshot();
         self.set_wakeup(now, ti);
@@ -195,19 +230,19 @@ impl Core {
         if reason == code::TKT_LOST && t.seems_ok(now.mono) {
             return self.reject(now, ti, s, code::REQ_VOTE, code::TERM_STILL_VALID);
         }
-        if !from_leader && t.valid(now.mono) && reason != code::STEPDOWN {
+        // booth-rs: no STEPDOWN exception. C lets a STEPDOWN election through a valid
+        // lease (the voter may have missed the step-down), but by then another site may
+        // lead already: a second STEPDOWN candidate then wins too (sim seed 1388).
+        if !from_leader && t.valid(now.mono) {
             return self.reject(now, ti, s, code::REQ_VOTE, code::TERM_STILL_VALID);
         }
         if msg.term < t.cur {
             return self.reject(now, ti, s, code::REQ_VOTE, code::TERM_OUTDATED);
         }
-        // booth-rs: a node that restarted recently forgot which leases it acked; it
-        // stays silent (the candidate retries) instead of voting them away.
-        if now.mono < t.quarantine_until
-            && reason != code::ADMIN
-            && reason != code::STEPDOWN
-            && !from_leader
-        {
+        // booth-rs: a node that restarted recently forgot which leases it acked; until
+        // one lease length has passed (or every member answered its STATUS) it stays
+        // silent (the candidate retries) instead of voting those leases away.
+        if now.mono < t.quarantine_until && !from_leader {
             self.counters.quarantined_votes += 1;
             return;
         }
@@ -230,6 +265,25 @@ impl Core {
             t.voted_for = Some(v);
             t.note_vote(v);
             self.record_vote(ti, s, l);
+        } else if let Some(w) = t.voted_in(t.cur) {
+            // booth-rs: repeat the vote of *this* term; C repeats `voted_for`, which
+            // may be from another term (H3), so a node could vote twice in one term.
+            t.voted_for = Some(w);
+        } else {
+            // C: the kept `voted_for` becomes our vote in this term
+            let v = t.voted_for.unwrap_or(s);
+            t.note_vote(v);
+        }
+        if self.tickets[ti].voted_for != Some(me) {
+            self.forget_stepdown(ti, code::TKT_LOST);
+        }
+        // booth-rs: a voter checks back within a timeout whether its candidate won
+        // (§4.2 FOLLOWER: restart elections if it vanished); C keeps whatever cron it
+        // had, up to an hour away (sim seed 213817).
+        let t = &mut self.tickets[ti];
+        if t.state == State::Follower && t.leader == Who::Unknown {
+            let soon = now.mono + t.p.timeout;
+            t.next_cron = Some(t.next_cron.map_or(soon, |c| c.min(soon)));
         }
         let t = &self.tickets[ti];
         let mut m = self.build(now, ti, code::VOTE_FOR, code::REQ_VOTE, false);
@@ -272,6 +326,10 @@ impl Core {
             t.leader = l;
             t.cur = msg.term;
             t.votes = [Who::Unknown; 16];
+        } else if msg.term > t.cur {
+            // booth-rs: a vote for us given in a later term (a stopped voter answering
+            // an old request) does not count for this term; C counts it (sim seed 29916).
+            return;
         }
         self.record_vote(ti, s, l);
         let t = &self.tickets[ti];
@@ -297,8 +355,17 @@ impl Core {
             }
             return;
         }
-        if msg.term < t.cur && t.leader != Who::Member(s) && t.owned() {
+        // booth-rs: also refuse a leader of a term older than one we voted in. C takes
+        // it (our term drops to follow it) and then acks both it and the leader we
+        // voted for: two leaders with a majority each (sim seed 7164).
+        let voted_later = t.last_vote_term().is_some_and(|vt| vt > msg.term);
+        if t.leader != Who::Member(s) && ((msg.term < t.cur && t.owned()) || voted_later) {
             return self.reject(now, ti, s, code::HEARTBEAT, code::TERM_OUTDATED);
+        }
+        // booth-rs: a second leader in the term of the lease we hold is refused while
+        // that lease runs (C switches to it and acks both).
+        if t.leader != Who::Member(s) && t.owned() && t.valid(now.mono) && msg.term == t.cur {
+            return self.reject(now, ti, s, code::HEARTBEAT, code::TERM_STILL_VALID);
         }
         // Q11: C aborts here when the leader field is not the sender; we drop it.
         if l != Who::Member(s) {
@@ -316,6 +383,12 @@ impl Core {
         t.leader = l;
         if t.manual() {
             t.granted_at |= 1 << s;
+        } else if let Some(e) = t.term_expires {
+            // booth-rs: C does not re-arm the cron here (§7.5 note), so a follower
+            // whose UPDATE was lost may notice the lease's end an hour late (sim
+            // seed 301814); we make sure it wakes when the lease (+A) ends.
+            let end = e + t.p.acquire_after;
+            t.next_cron = Some(t.next_cron.map_or(end, |c| c.min(end)));
         }
         self.reply(now, ti, s, code::ACK, code::HEARTBEAT);
     }
@@ -332,7 +405,8 @@ impl Core {
             }
             return;
         }
-        if t.owned() && t.leader != Who::Member(s) {
+        let voted_later = t.last_vote_term().is_some_and(|vt| vt > msg.term);
+        if t.leader != Who::Member(s) && (t.owned() || voted_later) {
             if t.manual() {
                 t.granted_at |= 1 << s;
             }
@@ -426,7 +500,10 @@ impl Core {
         }
         match msg.result {
             code::TERM_OUTDATED | code::TERM_STILL_VALID => {
-                t.leader = l;
+                // booth-rs: a rejecter that names nobody leaves us with an unknown
+                // leader, not a revoked one: C stores NO_ONE here and never campaigns
+                // again (a follower of NO_ONE has no lease to lose; sim seed 1208).
+                t.leader = if l == Who::NoOne { Who::Unknown } else { l };
                 t.expect_more_rejects = true;
                 self.become_follower(now, ti, msg);
             }

@@ -9,6 +9,11 @@ impl Core {
     /// `term_valid_for` on the wire for `valid_ms` (§9.2, wire.md §1.3.1). In ms mode C
     /// computes `valid_ms * 1000` in signed 32 bits and divides by 1000; reproduced.
     pub(super) fn encode_valid(&self, valid_ms: Ms) -> u32 {
+        // C measures the remaining time in microseconds, a little after the lease was
+        // set, so a lease of exactly D ms goes out as D-1 ms / D/1000-1 s (captures:
+        // HrtB valid=19 right after winning with expire = 20). Our clock has ms only:
+        // count a remaining time of `valid_ms` as "just under" it.
+        let valid_ms = valid_ms.saturating_sub(1);
         if self.ms_mode {
             // the C `int` wraps: keep the low 32 bits as two's complement
             let low = u32::try_from(valid_ms & 0xFFFF_FFFF).unwrap_or(0);

@@ -75,7 +75,14 @@ impl Core {
                     now.mono.saturating_sub(delta.unsigned_abs())
                 };
                 let t = &mut self.tickets[ti];
-                t.term_expires = Some(mono);
+                // booth-rs: no lease is longer than `expire`; a wall-clock step while we
+                // were down must not turn the CIB's `expires` into hours (§9.3).
+                t.term_expires = Some(mono.min(now.mono + p.expire));
+                // booth-rs: a revoked or lost ticket has no lease, whatever `expires`
+                // says (a stale revoke would otherwise refuse votes as if valid).
+                if !c.granted && !matches!(owner, Some(Who::Member(_))) {
+                    t.term_expires = Some(now.mono);
+                }
                 t.cur = c.term;
                 t.is_granted = c.granted;
                 if let Some(o) = owner {

@@ -100,12 +100,15 @@ pub struct Ticket {
     pub lease_acks: u16,
     /// This process wrote "granted" to the CIB and has not revoked since.
     pub cib_granted: bool,
-    /// Highest term this node voted (or campaigned) in, and for whom: one vote per term
-    /// even when `cur` goes down to follow a leader (§7.5 row 1, H3).
-    pub vote_hw: Option<(u32, u8)>,
+    /// The last terms this process voted (or campaigned) in, and for whom: one vote per
+    /// term even when `cur` goes down to follow a leader (§7.5 row 1, H3). Fixed size:
+    /// the oldest entry makes room.
+    pub votes_cast: [Option<(u32, u8)>; 8],
     /// Until this instant a freshly started node, which forgot the leases it acked
     /// before, votes only in ADMIN/STEPDOWN elections or for the leader it knows.
     pub quarantine_until: Ms,
+    /// Our last round's tally named another winner whose heartbeat has not come yet.
+    pub awaiting_winner: bool,
 }
 
 impl Ticket {
@@ -146,8 +149,9 @@ impl Ticket {
             round_promise: None,
             lease_acks: 0,
             cib_granted: false,
-            vote_hw: None,
+            votes_cast: [None; 8],
             quarantine_until: 0,
+            awaiting_winner: false,
         }
     }
 
@@ -193,19 +197,35 @@ impl Ticket {
         lease_ms / 1000 + 1
     }
 
-    /// Record a vote we give or take in the current term (one vote per term).
+    /// Record our vote for `whom` in the current term; a vote already recorded for
+    /// this term stays (one vote per term).
     pub fn note_vote(&mut self, whom: u8) {
-        match self.vote_hw {
-            Some((t, _)) if t > self.cur => {}
-            _ => self.vote_hw = Some((self.cur, whom)),
+        let cur = self.cur;
+        if self.voted_in(cur).is_some() {
+            return;
         }
+        let slot = self
+            .votes_cast
+            .iter()
+            .position(Option::is_none)
+            .or_else(|| {
+                (0..self.votes_cast.len()).min_by_key(|&i| self.votes_cast[i].map_or(0, |v| v.0))
+            })
+            .unwrap_or(0);
+        self.votes_cast[slot] = Some((cur, whom));
+    }
+
+    /// The highest term we voted in.
+    pub fn last_vote_term(&self) -> Option<u32> {
+        self.votes_cast.iter().flatten().map(|v| v.0).max()
     }
 
     /// Whom we already voted for in term `t`, if anyone.
     pub fn voted_in(&self, t: u32) -> Option<u8> {
-        match self.vote_hw {
-            Some((vt, w)) if vt == t => Some(w),
-            _ => None,
-        }
+        self.votes_cast
+            .iter()
+            .flatten()
+            .find(|v| v.0 == t)
+            .map(|v| v.1)
     }
 }

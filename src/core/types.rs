@@ -39,7 +39,7 @@ pub enum Mode {
 }
 
 /// One ticket's parameters, times in ms (consensus.md §0.2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TicketParams {
     pub name: Name,
     /// `D`, lease length.
@@ -55,6 +55,15 @@ pub struct TicketParams {
     pub mode: Mode,
     /// A `before-acquire-handler` is configured.
     pub has_handler: bool,
+}
+
+// Hashes the numbers only: equal parameters still hash equal, and state fingerprints
+// (the exhaustive search) do not pay for the 64-byte name every time.
+impl std::hash::Hash for TicketParams {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        (self.expire, self.timeout, self.retries, self.renewal_freq).hash(h);
+        (self.acquire_after, self.mode, self.has_handler).hash(h);
+    }
 }
 
 impl TicketParams {
@@ -96,6 +105,8 @@ pub enum SetupError {
     BadId(u32),
     /// Ticket index and which rule of consensus.md §0.2 it breaks.
     BadTimes(usize, &'static str),
+    /// Ticket index and a configured feature the core does not implement yet.
+    Unsupported(usize, &'static str),
 }
 
 impl std::fmt::Display for SetupError {
@@ -107,6 +118,7 @@ impl std::fmt::Display for SetupError {
             SetupError::DuplicateId(id) => write!(f, "two members share the id {id:#010x}"),
             SetupError::BadId(id) => write!(f, "member id {id:#010x} cannot be used on the wire"),
             SetupError::BadTimes(t, why) => write!(f, "ticket #{t}: {why}"),
+            SetupError::Unsupported(t, what) => write!(f, "ticket #{t}: {what}"),
         }
     }
 }

@@ -20,7 +20,7 @@ use super::setup::Loaded;
 use super::signals::Signals;
 use crate::attrs::{self, TicketAttrs};
 use crate::auth::{self, SendClock, Timestamp};
-use crate::config::MemberKind;
+use crate::config::{self, MemberKind};
 use crate::core::{self, Action, CibTicket, CibWrite, ClientRequest, Core, Msg, Now, Who};
 use crate::localtime::Tm;
 use crate::log::{Level, Logger};
@@ -117,7 +117,8 @@ impl Runtime {
         tcp: TcpListener,
         signals: Signals,
     ) -> Result<Runtime, String> {
-        let setup = super::setup::core_setup(&loaded.config, loaded.local);
+        let setup =
+            core::Setup::from_config(&loaded.config, loaded.local).map_err(|e| e.to_string())?;
         let seed = u64::from(loaded.config.members[loaded.local].site_id)
             ^ u64::from(std::process::id()).rotate_left(32)
             ^ u64::from(wall_now().subsec_nanos());
@@ -540,6 +541,9 @@ impl Runtime {
             }
             cmd @ (Cmd::Grant | Cmd::Revoke) => {
                 let Some(t) = msg.ticket() else { return };
+                if cmd == Cmd::Grant && !self.grant_prereqs_hold(id, t) {
+                    return;
+                }
                 let req = ClientRequest {
                     cmd: cmd.to_u32(),
                     ticket: core::Name(t.name.0),
@@ -563,6 +567,29 @@ impl Runtime {
                 self.reply(id, h, Body::None, true);
             }
         }
+    }
+
+    /// The `manual` attr-prereqs of a ticket, checked when an administrative grant arrives
+    /// at the site that would acquire it (surface.md §4.3); a failure is answered `APrq`.
+    fn grant_prereqs_hold(&mut self, id: ConnId, t: &TicketBody) -> bool {
+        let Some(ti) = self.core.ticket_index(&core::Name(t.name.0)) else {
+            return true; // unknown tickets are the core's to answer
+        };
+        let failed = self.loaded.config.tickets[ti]
+            .attr_prereqs
+            .iter()
+            .filter(|p| p.grant_type == config::GrantType::Manual)
+            .find(|p| !self.attrs[ti].prereq_holds(&p.name, p.op == config::AttrOp::Eq, &p.value))
+            .map(|p| p.name.clone());
+        let Some(name) = failed else { return true };
+        let prefix = self.ticket_prefix(ti);
+        self.log.log(
+            Level::Warn,
+            format_args!("{prefix}'{name}' attr-prereq failed"),
+        );
+        let h = self.result_header(Cmd::ClResult, Some(ResultCode::AttrPrereq));
+        self.reply(id, h, Body::Ticket(*t), true);
+        false
     }
 
     fn attr_request(&mut self, id: ConnId, cmd: Cmd, body: wire::AttrBody) {

@@ -6,8 +6,7 @@ use std::path::PathBuf;
 
 use crate::auth::AuthKey;
 use crate::client::conf;
-use crate::config::{self, Config, MemberKind, TicketMode};
-use crate::core::{self, Kind, Member, Mode, Setup, TicketParams};
+use crate::config::{self, Config, MemberKind};
 use crate::local_member;
 use crate::log::{Level, Logger};
 
@@ -99,43 +98,5 @@ pub fn lock_path(arg: &str, config: &Config) -> PathBuf {
         super::lockfile::default_path(&config.name)
     } else {
         PathBuf::from(arg)
-    }
-}
-
-/// The core's view of the configuration.
-pub fn core_setup(config: &Config, local: usize) -> Setup {
-    Setup {
-        members: config
-            .members
-            .iter()
-            .map(|m| Member {
-                id: m.site_id,
-                kind: match m.kind {
-                    MemberKind::Site => Kind::Site,
-                    MemberKind::Arbitrator => Kind::Arbitrator,
-                },
-            })
-            .collect(),
-        local,
-        ms_mode: config.time_multiplier == 1000,
-        tickets: config
-            .tickets
-            .iter()
-            .map(|t| {
-                let mut p =
-                    TicketParams::new(core::Name::new(&t.name).unwrap_or(core::Name([0; 64])));
-                p.expire = u64::from(t.expire_ms);
-                p.timeout = u64::from(t.timeout_ms);
-                p.retries = t.retries;
-                p.renewal_freq = u64::from(t.renewal_freq_ms);
-                p.acquire_after = u64::from(t.acquire_after_ms);
-                p.mode = match t.mode {
-                    TicketMode::Automatic => Mode::Auto,
-                    TicketMode::Manual => Mode::Manual,
-                };
-                p.has_handler = t.handler.is_some();
-                p
-            })
-            .collect(),
     }
 }
