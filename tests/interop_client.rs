@@ -1031,10 +1031,7 @@ fn daemon_oracle_manual_prereq_handler() {
         },
         false,
         // Not yet in our core: several claimants of a manual ticket (the WARNING block of
-        // `booth list`, surface.md §2.6) and manual attr-prereq (§4.3).
-        &[
-            "list, manual ticket at two sites",
-            "grant attr-prereq unmet",
-        ],
+        // `booth list`, surface.md §2.6).
+        &["list, manual ticket at two sites"],
     );
 }
