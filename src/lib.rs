@@ -16,6 +16,7 @@ pub mod wire; // bytes <-> typed messages (header, ticket, attr, HMAC trailer)
 // The shell: I/O at the edges.
 pub mod client; // booth and geostore: argv, TCP request/reply, exit codes
 pub mod daemon; // poll loop, sockets, lock file, signals, child processes
+pub mod ffi; // libbooth: the C ABI (include/booth.h), the only extern "C"
 pub mod keyfile; // the key file: mode check, one read of at most 64 bytes
 pub mod local_member; // which configured member this host is (getifaddrs)
 pub mod localtime; // local wall-clock formatting as the C tools print it

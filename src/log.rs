@@ -63,8 +63,11 @@ pub struct Logger {
     debugfile: Option<PathBuf>,
     /// Messages kept in memory (level, text without prefix) instead of printed: the
     /// library's channel, so a program linking libbooth gets no stderr lines.
-    memory: Option<RefCell<Vec<(Level, Vec<u8>)>>>,
+    memory: Option<RefCell<Vec<Kept>>>,
 }
+
+/// A message kept by a memory logger: its level and text.
+type Kept = (Level, Vec<u8>);
 
 /// Messages a memory logger keeps; older ones are dropped.
 const MEMORY_LINES: usize = 32;

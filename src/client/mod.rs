@@ -110,7 +110,7 @@ fn say(logger: &Logger, lines: &[Say]) {
 }
 
 /// C's `host_convert`: a host name to an IPv4 literal, if it resolves.
-fn resolve_ipv4(name: &[u8]) -> Option<String> {
+pub(crate) fn resolve_ipv4(name: &[u8]) -> Option<String> {
     let name = std::str::from_utf8(name).ok()?;
     if name.is_empty() || name.contains('\0') {
         return None;
