@@ -473,7 +473,7 @@ booth_result booth_open(const char *config,
 void booth_close(struct booth_handle **handle);
 
 /**
- * The newest error or warning message of the handle's last operation, as the `booth`
+ * The newest message of the handle's last operation, as the `booth`
  * and `geostore` programs print it (without their log prefix), e.g.
  * `connect to 10.0.0.2 got an error: Connection refused`. Empty when there is none.
  * `*out_len` (optional) gets the size needed including the NUL, also on

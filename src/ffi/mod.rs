@@ -294,7 +294,7 @@ pub unsafe extern "C" fn booth_open(
         Ok(())
     });
     if r != booth_result::Ok && !msg.is_null() && msg_len > 0 {
-        let text = log.last(Level::Warn).unwrap_or_default();
+        let text = log.last(Level::Info).unwrap_or_default();
         let n = text.len().min(msg_len - 1);
         // SAFETY: `msg` is valid for `msg_len` bytes (our contract); we write n + 1 <=
         // msg_len bytes from our own buffer.
@@ -336,7 +336,7 @@ pub unsafe extern "C" fn booth_close(handle: *mut *mut booth_handle) {
     });
 }
 
-/// The newest error or warning message of the handle's last operation, as the `booth`
+/// The newest message of the handle's last operation, as the `booth`
 /// and `geostore` programs print it (without their log prefix), e.g.
 /// `connect to 10.0.0.2 got an error: Connection refused`. Empty when there is none.
 /// `*out_len` (optional) gets the size needed including the NUL, also on
@@ -354,7 +354,7 @@ pub unsafe extern "C" fn booth_last_message(
     guard(|| {
         // SAFETY: per our contract.
         let h = unsafe { handle_ref(handle) }?;
-        let text = h.session.log.last(Level::Warn).unwrap_or_default();
+        let text = h.session.log.last(Level::Info).unwrap_or_default();
         // SAFETY: per our contract.
         unsafe { copy_out(&text, buf, len, out_len) }
     })
