@@ -36,7 +36,10 @@ install -d "$d/sbin" "$d/lib/pkgconfig" "$d/include"
 install -m 0755 "$target/boothd" "$d/sbin/boothd"
 ln -sf boothd "$d/sbin/booth"
 ln -sf boothd "$d/sbin/geostore"
-install -m 0755 "$target/libbooth.so" "$d/lib/libbooth.so"
+# SONAME libbooth.so.0 (build.rs); the real file carries the full version.
+install -m 0755 "$target/libbooth.so" "$d/lib/libbooth.so.$version"
+ln -sf "libbooth.so.$version" "$d/lib/libbooth.so.0"
+ln -sf libbooth.so.0 "$d/lib/libbooth.so"
 install -m 0644 "$target/libbooth.a" "$d/lib/libbooth.a"
 install -m 0644 "$root/include/booth.h" "$d/include/booth.h"
 sed -e "s|@PREFIX@|$prefix|" -e "s|@LIBDIR@|$libdir|" -e "s|@VERSION@|$version|" \

@@ -1,7 +1,8 @@
 //! libbooth as C programs use it: the examples of c-examples/ are built against an
 //! installed prefix with `cc $(pkg-config --cflags --libs libbooth)` and run in a
-//! member's namespace against the C daemon and against ours; their output must equal
-//! what the C `booth list` and `geostore` print. One run under valgrind must show no
+//! member's namespace against the C daemon and against ours (list_tickets also linked
+//! statically with `pkg-config --static`); their output must equal what the C
+//! `booth list` and `geostore` print. One run under valgrind must show no
 //! error and no leak. Skips without root and the C booth, unless BOOTH_RS_REQUIRE_C=1.
 
 mod harness;
@@ -73,6 +74,18 @@ fn prefix() -> &'static Path {
                 .arg("-o")
                 .arg(prefix.join("bin").join(ex)));
         }
+        // The same program linked statically: libbooth.a plus Libs.private.
+        let static_libs = run(Command::new("pkg-config")
+            .args(["--static", "--libs-only-l", "libbooth"])
+            .env("PKG_CONFIG_PATH", &pc_path));
+        run(Command::new("cc")
+            .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-g"])
+            .arg(root.join("c-examples/list_tickets.c"))
+            .arg(format!("-I{}", prefix.join("include").display()))
+            .arg(prefix.join("lib/libbooth.a"))
+            .args(static_libs.split_whitespace().filter(|l| *l != "-lbooth"))
+            .arg("-o")
+            .arg(prefix.join("bin/list_tickets_static")));
         prefix
     })
 }
@@ -145,6 +158,9 @@ fn scenario(daemon: PathBuf) {
     // ... granted here, as the example reports on stderr.
     let out = f.exec("site1", &list, &[&conf]);
     assert!(out.stderr.contains("tA is granted here"), "{out}");
+    // Statically linked, the same.
+    let list_static = example("list_tickets_static");
+    same_as_booth_list(&f, "site1", &list_static, &[&conf], None);
     // The view of another member (-s), and the Python ctypes example.
     same_as_booth_list(&f, "site1", &list, &[&conf, &site2], Some(&site2));
     let lib = prefix().join("lib/libbooth.so").display().to_string();
