@@ -65,7 +65,7 @@ fn prefix() -> &'static Path {
             .args(["--cflags", "--libs", "libbooth"])
             .env("PKG_CONFIG_PATH", &pc_path));
         std::fs::create_dir_all(prefix.join("bin")).expect("bin dir");
-        for ex in ["list_tickets", "grant_ticket", "geo_attr"] {
+        for ex in ["list_tickets", "list_peers", "grant_ticket", "geo_attr"] {
             run(Command::new("cc")
                 .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-g"])
                 .arg(root.join(format!("c-examples/{ex}.c")))
@@ -96,13 +96,18 @@ fn example(name: &str) -> String {
 
 /// `booth list` of the C client at `node` (`-s site` if given).
 fn c_list(f: &Formation, node: &str, site: Option<&str>) -> String {
+    c_query(f, node, "list", site)
+}
+
+/// `booth list` or `booth peers` of the C client at `node`.
+fn c_query(f: &Formation, node: &str, what: &str, site: Option<&str>) -> String {
     let conf = f.conf(node);
-    let mut args = vec!["list", "-c", &conf];
+    let mut args = vec![what, "-c", &conf];
     if let Some(s) = site {
         args.extend(["-s", s]);
     }
     let out = f.booth(&Impl::c(), node, &args);
-    assert_eq!(out.code, 0, "booth list: {out}");
+    assert_eq!(out.code, 0, "booth {what}: {out}");
     out.stdout
 }
 
@@ -115,12 +120,24 @@ fn same_as_booth_list(
     args: &[&str],
     site: Option<&str>,
 ) -> String {
+    same_as_booth(f, node, "list", prog, args, site)
+}
+
+/// [`same_as_booth_list`] for `booth list` or `booth peers` (counters move too).
+fn same_as_booth(
+    f: &Formation,
+    node: &str,
+    what: &str,
+    prog: &str,
+    args: &[&str],
+    site: Option<&str>,
+) -> String {
     let mut last = String::new();
     for _ in 0..5 {
-        let before = c_list(f, node, site);
+        let before = c_query(f, node, what, site);
         let out = f.exec(node, prog, args);
         assert_eq!(out.code, 0, "{prog}: {out}");
-        let after = c_list(f, node, site);
+        let after = c_query(f, node, what, site);
         if out.stdout == before || out.stdout == after {
             return out.stdout;
         }
@@ -158,6 +175,14 @@ fn scenario(daemon: PathBuf) {
     // ... granted here, as the example reports on stderr.
     let out = f.exec("site1", &list, &[&conf]);
     assert!(out.stderr.contains("tA is granted here"), "{out}");
+    // Peers with their counters, as booth peers prints them.
+    let peers = example("list_peers");
+    let text = same_as_booth(&f, "site1", "peers", &peers, &[&conf], None);
+    assert!(
+        text.contains(&format!("site         {site2}, last recv: ")),
+        "{text}"
+    );
+    same_as_booth(&f, "site1", "peers", &peers, &[&conf, &site2], Some(&site2));
     // Statically linked, the same.
     let list_static = example("list_tickets_static");
     same_as_booth_list(&f, "site1", &list_static, &[&conf], None);
@@ -224,10 +249,13 @@ fn scenario(daemon: PathBuf) {
     assert_eq!(out.code, 36, "BOOTH_RESULT_NO_SUCH_ATTR expected: {out}");
     assert!(out.stderr.contains("attribute \"a1\" not set"), "{out}");
 
-    // Under valgrind: no error, no leak (definite or indirect), for list and geo.
+    // Under valgrind: no error, no leak (definite or indirect): list, geo, peers, grant.
     for args in [
         vec![list.as_str(), &conf],
         vec![geo.as_str(), &conf, "tA", "get", "a2"],
+        vec![geo.as_str(), &conf, "tA", "list"],
+        vec![peers.as_str(), &conf],
+        vec![grant.as_str(), &conf, "grant", "tB", "-", "wait"],
     ] {
         let mut v = vec![
             "--quiet",
