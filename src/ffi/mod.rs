@@ -810,6 +810,7 @@ fn fill<const N: usize>(field: &mut [c_char; N], s: &str) -> Result<(), booth_re
     if s.len() >= N || s.contains('\0') {
         return Err(booth_result::BadReply);
     }
+    field.fill(0);
     for (d, b) in field.iter_mut().zip(s.bytes()) {
         *d = c_char::from_ne_bytes([b]);
     }
@@ -1011,4 +1012,55 @@ pub unsafe extern "C" fn booth_attr_list_get(
 pub unsafe extern "C" fn booth_attr_list_free(list: *mut *mut booth_attr_list) {
     // SAFETY: same contract.
     unsafe { list_free(list) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::ClientConf;
+
+    #[test]
+    fn a_panic_becomes_a_code() {
+        let r = guard(|| panic!("boom"));
+        assert_eq!(r, booth_result::Panic);
+        assert_eq!(guard(|| Err(booth_result::Io)), booth_result::Io);
+        assert_eq!(guard(|| Ok(())), booth_result::Ok);
+    }
+
+    /// A handle whose magic says closed is refused without touching its session (the
+    /// cheap check for a stale pointer whose memory was not reused yet).
+    #[test]
+    fn a_dead_handle_is_refused() {
+        let config = crate::config::parse("site = 10.0.0.1\nsite = 10.0.0.2\nticket = A\n", "/x")
+            .expect("config");
+        let session = Session::new(ClientConf { config, key: None }, 0, Logger::memory("booth"));
+        let mut h = booth_handle {
+            magic: MAGIC_DEAD,
+            session,
+        };
+        let p: *mut booth_handle = &mut h;
+        let mut list = ptr::null_mut();
+        // SAFETY: `p` points to a valid (if dead-marked) handle on our stack.
+        let r = unsafe { booth_list(p, ptr::null(), &mut list) };
+        assert_eq!(r, booth_result::BadHandle);
+        assert!(list.is_null());
+        let mut m = std::mem::MaybeUninit::uninit();
+        // SAFETY: as above; `m` is writable.
+        let r = unsafe { booth_local_member(p, m.as_mut_ptr()) };
+        assert_eq!(r, booth_result::BadHandle);
+        h.magic = MAGIC_LIVE;
+        // SAFETY: as above.
+        let r = unsafe { booth_local_member(&h, m.as_mut_ptr()) };
+        assert_eq!(r, booth_result::Ok);
+    }
+
+    #[test]
+    fn fields_are_nul_terminated_and_bounded() {
+        let mut f = [1 as c_char; 8];
+        assert_eq!(fill(&mut f, "abcdefgh"), Err(booth_result::BadReply));
+        assert_eq!(fill(&mut f, "abc"), Ok(()));
+        // SAFETY: `f` is NUL-terminated after fill.
+        let s = unsafe { CStr::from_ptr(f.as_ptr()) };
+        assert_eq!(s.to_str(), Ok("abc"));
+    }
 }
