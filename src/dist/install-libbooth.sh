@@ -3,7 +3,7 @@
 # binary, personality by argv[0]), libbooth.so and libbooth.a, include/booth.h and the
 # pkg-config file libbooth.pc.
 #
-#   scripts/install.sh [--prefix DIR] [--destdir DIR] [--profile debug|release]
+#   src/dist/install-libbooth.sh [--prefix DIR] [--destdir DIR] [--profile debug|release]
 #                      [--from DIR]
 #
 # Builds nothing: run `cargo build [--release]` first. Defaults: --prefix /usr/local,
@@ -11,7 +11,7 @@
 # libbooth.a (default target/PROFILE). The tests install their own build into a
 # temporary prefix.
 set -eu
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 prefix=/usr/local
 destdir=
 profile=release
@@ -43,5 +43,5 @@ ln -sf libbooth.so.0 "$d/lib/libbooth.so"
 install -m 0644 "$target/libbooth.a" "$d/lib/libbooth.a"
 install -m 0644 "$root/include/booth.h" "$d/include/booth.h"
 sed -e "s|@PREFIX@|$prefix|" -e "s|@LIBDIR@|$libdir|" -e "s|@VERSION@|$version|" \
-    "$root/libbooth.pc.in" >"$d/lib/pkgconfig/libbooth.pc"
+    "$root/src/dist/libbooth.pc.in" >"$d/lib/pkgconfig/libbooth.pc"
 echo "installed booth-rs $version ($profile) under $d"
