@@ -3,6 +3,7 @@
 //!
 //! `Mon DD HH:MM:SS host entity: [pid]: PRIO: message`
 
+use std::cell::RefCell;
 use std::fmt;
 use std::fs::OpenOptions;
 use std::io::Write;
@@ -60,7 +61,16 @@ pub struct Logger {
     syslog: Option<(UnixDatagram, u8)>,
     logfile: Option<PathBuf>,
     debugfile: Option<PathBuf>,
+    /// Messages kept in memory (level, text without prefix) instead of printed: the
+    /// library's channel, so a program linking libbooth gets no stderr lines.
+    memory: Option<RefCell<Vec<Kept>>>,
 }
+
+/// A message kept by a memory logger: its level and text.
+type Kept = (Level, Vec<u8>);
+
+/// Messages a memory logger keeps; older ones are dropped.
+const MEMORY_LINES: usize = 32;
 
 impl Logger {
     /// A client's logger (`booth`, `geostore`): stderr only, as C's clients (§2.10);
@@ -80,6 +90,37 @@ impl Logger {
             syslog: None,
             logfile: None,
             debugfile: None,
+            memory: None,
+        }
+    }
+
+    /// A logger that writes nowhere and keeps the last messages (without the log
+    /// prefix) for [`Logger::last`]; debug lines are not kept.
+    pub fn memory(entity: &str) -> Logger {
+        let mut l = Logger::client(entity, 0);
+        l.to_stderr = false;
+        l.memory = Some(RefCell::new(Vec::new()));
+        l
+    }
+
+    /// The newest kept message of `level` or more severe (memory loggers only).
+    pub fn last(&self, level: Level) -> Option<Vec<u8>> {
+        let mem = self.memory.as_ref()?.borrow();
+        mem.iter()
+            .rev()
+            .find(|(l, _)| *l <= level)
+            .map(|(_, m)| m.clone())
+    }
+
+    /// Does this logger keep messages instead of writing them?
+    pub fn is_memory(&self) -> bool {
+        self.memory.is_some()
+    }
+
+    /// Forgets the kept messages (memory loggers only).
+    pub fn clear(&self) {
+        if let Some(m) = &self.memory {
+            m.borrow_mut().clear();
         }
     }
 
@@ -140,6 +181,16 @@ impl Logger {
 
     /// One line with a message of raw bytes.
     pub fn log_bytes(&self, level: Level, msg: &[u8]) {
+        if let Some(mem) = &self.memory {
+            if level != Level::Debug {
+                let mut mem = mem.borrow_mut();
+                if mem.len() == MEMORY_LINES {
+                    mem.remove(0);
+                }
+                mem.push((level, msg.to_vec()));
+            }
+            return;
+        }
         let debug_on = self.debug_level > 0;
         let to_debugfile = self.debugfile.is_some();
         if level == Level::Debug && !debug_on && !to_debugfile {

@@ -51,9 +51,37 @@ pub fn resolve_host(host: &str) -> Option<IpAddr> {
         .next()
 }
 
+/// Which part of reading the configuration failed (libbooth tells them apart).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadFailure {
+    /// The file cannot be read.
+    File,
+    /// The text is not a valid configuration; `bare`: printed without log prefix.
+    Syntax { bare: bool },
+    /// The `authfile` is unusable.
+    Key,
+}
+
+impl From<ReadFailure> for LoadError {
+    fn from(f: ReadFailure) -> LoadError {
+        match f {
+            ReadFailure::Syntax { bare: true } => LoadError::Reported,
+            _ => LoadError::Config,
+        }
+    }
+}
+
 /// Reads and parses the configuration at `path` and its key file, logging failures
 /// with C's texts (daemon, clients and status alike).
 pub fn read(path_bytes: &[u8], log: &Logger) -> Result<(Config, Option<AuthKey>), LoadError> {
+    read_detailed(path_bytes, log).map_err(LoadError::from)
+}
+
+/// [`read`], saying which part failed.
+pub fn read_detailed(
+    path_bytes: &[u8],
+    log: &Logger,
+) -> Result<(Config, Option<AuthKey>), ReadFailure> {
     let path = String::from_utf8_lossy(path_bytes).into_owned();
     log.debug(&format!("reading config file {path}"));
     let bytes = match std::fs::read(std::ffi::OsStr::from_bytes(path_bytes)) {
@@ -63,22 +91,28 @@ pub fn read(path_bytes: &[u8], log: &Logger) -> Result<(Config, Option<AuthKey>)
             msg.extend_from_slice(path_bytes);
             msg.extend_from_slice(format!(": {}", super::net::io_text(&e)).as_bytes());
             log.error_bytes(&msg);
-            return Err(LoadError::Config);
+            return Err(ReadFailure::File);
         }
     };
     let config = match config::parse_bytes(&bytes, &path, &resolve_host) {
         Ok(c) => c,
         Err(e) => {
+            if e.is_bare_stderr() && log.is_memory() {
+                for l in e.c_lines() {
+                    log.error(&l);
+                }
+                return Err(ReadFailure::Syntax { bare: true });
+            }
             if e.is_bare_stderr() {
                 for l in e.c_lines() {
                     eprintln!("{l}");
                 }
-                return Err(LoadError::Reported);
+                return Err(ReadFailure::Syntax { bare: true });
             }
             for l in e.c_lines() {
                 log.error(&l);
             }
-            return Err(LoadError::Config);
+            return Err(ReadFailure::Syntax { bare: false });
         }
     };
     for w in &config.warnings {
@@ -102,7 +136,7 @@ pub fn read(path_bytes: &[u8], log: &Logger) -> Result<(Config, Option<AuthKey>)
             }
             Err(e) => {
                 log.error(&key_error_text(p, &e));
-                return Err(LoadError::Config);
+                return Err(ReadFailure::Key);
             }
         },
     };
@@ -111,6 +145,16 @@ pub fn read(path_bytes: &[u8], log: &Logger) -> Result<(Config, Option<AuthKey>)
 
 pub fn load(inv: &Invocation, log: &Logger, role: Role) -> Result<Loaded, LoadError> {
     let (config, key) = read(&inv.config, log)?;
+    finish_load(config, key, log, role)
+}
+
+/// The local member and the run-as check of a configuration already read.
+pub fn finish_load(
+    config: Config,
+    key: Option<AuthKey>,
+    log: &Logger,
+    role: Role,
+) -> Result<Loaded, LoadError> {
     let addrs: Vec<IpAddr> = config.members.iter().map(|m| m.addr).collect();
     let conf = ClientConf { config, key };
     let (local, trace) = find_local_traced(&addrs, &interface_addresses(), role == Role::Client);

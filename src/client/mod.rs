@@ -22,7 +22,7 @@ pub mod net;
 pub mod status;
 
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::auth::{self, AuthKey, PeerClock, SendClock, Timestamp};
 use crate::config::{Config, Member, MemberKind};
@@ -78,7 +78,7 @@ pub fn main(argv: Vec<Vec<u8>>) -> i32 {
         Mode::Client(_) | Mode::Geostore(_) => {
             match conf::load(&inv, &logger, conf::Role::Client) {
                 Ok(loaded) => match loaded.local {
-                    Some(local) => run_client(&inv, &loaded.conf, local, &logger),
+                    Some(local) => run_client(&inv, Session::new(loaded.conf, local, logger)),
                     None => 1,
                 },
                 Err(conf::LoadError::Config) => {
@@ -110,7 +110,7 @@ fn say(logger: &Logger, lines: &[Say]) {
 }
 
 /// C's `host_convert`: a host name to an IPv4 literal, if it resolves.
-fn resolve_ipv4(name: &[u8]) -> Option<String> {
+pub(crate) fn resolve_ipv4(name: &[u8]) -> Option<String> {
     let name = std::str::from_utf8(name).ok()?;
     if name.is_empty() || name.contains('\0') {
         return None;
@@ -133,37 +133,155 @@ fn exit_code(rv: i32) -> i32 {
     }
 }
 
-fn run_client(inv: &args::Invocation, conf: &ClientConf, local: usize, log: &Logger) -> i32 {
-    let mut c = Client {
-        inv,
-        ticket: inv.ticket.clone(),
-        conf,
-        local,
-        log,
-        send_clock: SendClock::default(),
-    };
+/// Runs one CLI operation and turns its outcome into C's internal return value.
+fn run_client(inv: &args::Invocation, mut s: Session) -> i32 {
+    let req = Request::from_invocation(inv);
     let rv = match inv.mode {
-        Mode::Client(op @ (ClientOp::List | ClientOp::Peers)) => c.query(Query::Booth(op)),
-        Mode::Client(op) => c.grant_revoke(op),
-        Mode::Geostore(op) => c.geostore(op),
+        Mode::Client(op @ (ClientOp::List | ClientOp::Peers)) => {
+            match s.query(&req, Query::Booth(op)) {
+                Ok(reply) => {
+                    print_text(&reply.text);
+                    s.test_reply(reply.result, op, &req.ticket, req.options)
+                }
+                Err(f) => f.query_rv(),
+            }
+        }
+        Mode::Client(op) => s.grant_revoke(&req, op).map_or(-1, |_| 0),
+        Mode::Geostore(op @ (AttrOp::List | AttrOp::Get)) => match s.attr_query(&req, op) {
+            Ok((ticket, reply)) => {
+                print_text(&reply.text);
+                s.test_attr_reply(reply.result, op, &ticket, &req.attr_name)
+            }
+            Err(Failure::NoTicket) => 1,
+            Err(f) => f.query_rv(),
+        },
+        Mode::Geostore(op) => match s.attr_command(&req, op) {
+            Ok(_) => 0,
+            Err(Failure::NoTicket | Failure::Refused(ResultCode::InvalidArg)) => 1,
+            Err(Failure::Refused(ResultCode::NoSuchAttr)) => 1,
+            Err(_) => -1,
+        },
         _ => -1,
     };
     exit_code(rv)
 }
 
-#[derive(Clone, Copy)]
-enum Query {
+/// C prints a text reply as a C string: up to the first NUL.
+fn print_text(text: &[u8]) {
+    use std::io::Write;
+    if !text.is_empty() {
+        let mut out = std::io::stdout();
+        let _ = out.write_all(text);
+        let _ = out.flush();
+    }
+}
+
+/// A list/peers or geostore query: which request to send.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Query {
     Booth(ClientOp),
     Attr(AttrOp),
 }
 
-struct Client<'a> {
-    inv: &'a args::Invocation,
-    /// The ticket actually asked about: `-t`/positional, or the only configured one.
-    ticket: Vec<u8>,
-    conf: &'a ClientConf,
-    local: usize,
-    log: &'a Logger,
+/// The arguments of one operation besides the operation itself: the CLI fills them from
+/// argv, libbooth from its parameters. Empty byte strings mean "not given", as in C.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Request {
+    /// `-s`: a member address, `other`, or empty for the local member.
+    pub site: Vec<u8>,
+    /// The ticket; empty means the only configured one (grant, revoke, geostore).
+    pub ticket: Vec<u8>,
+    /// `options` bits of the request header (wire.md §2.5).
+    pub options: u32,
+    pub attr_name: Vec<u8>,
+    pub attr_value: Vec<u8>,
+    /// Give up when no final answer arrived by then (libbooth's timeout); `None`: the
+    /// per-reply defaults described in the module doc.
+    pub deadline: Option<Instant>,
+}
+
+impl Request {
+    pub fn from_invocation(inv: &args::Invocation) -> Request {
+        Request {
+            site: inv.site.clone(),
+            ticket: inv.ticket.clone(),
+            options: inv.options,
+            attr_name: inv.attr_name.clone(),
+            attr_value: inv.attr_value.clone(),
+            deadline: None,
+        }
+    }
+}
+
+/// Why an operation did not succeed. Each cause was logged with the C client's text
+/// when it happened; the CLI turns it into C's exit status, libbooth into a result code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// `-s` names no member (`cannot find site "X"` / `Site "X" not configured.`).
+    UnknownSite,
+    /// grant/revoke/set/delete aimed at an arbitrator.
+    Arbitrator,
+    /// No ticket named and not exactly one configured (`No ticket given.`).
+    NoTicket,
+    /// A name that does not fit its wire field, or an encoding error.
+    Internal,
+    /// `connect to X got a timeout` / `... got an error: ...`.
+    Connect,
+    /// `send failed: ...`.
+    Send,
+    /// The reply did not arrive in full (`read failed (...)`); `timeout`: no answer in time.
+    Read { timeout: bool },
+    /// A reply with an impossible length, magic or version, or a redirect to no member
+    /// or one time too many.
+    BadReply,
+    /// The reply failed authentication (`X: failed to authenticate`): wrong key or clock.
+    AuthFailed,
+    /// The daemon's answer was a refusal: `Over`, `Fail`, `IArg`, `Auth`, `XPrg`, `APrq`,
+    /// `NAtr`, or an unexpected code (`got an error code: 0`).
+    Refused(ResultCode),
+}
+
+impl Failure {
+    /// C's internal return value for list, peers and geostore list/get.
+    fn query_rv(self) -> i32 {
+        if self == Failure::UnknownSite {
+            libc::ENOENT
+        } else {
+            -1
+        }
+    }
+}
+
+/// How a grant, revoke, geostore set or delete ended without failure (CLI exit 0).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Done {
+    /// `<op> succeeded!`
+    Success,
+    /// `<op> command sent, result will be returned asynchronously. ...`
+    Async,
+    /// `<op> succeeded (CIB commit pending)`: granted, written to the CIB later.
+    CommitPending,
+    /// Revoke of a ticket nobody holds: `ticket is not owned`.
+    NotOwned,
+    /// Still running after two progress replies without `-w`: `Giving up on waiting ...`.
+    GaveUp,
+}
+
+/// A text reply (list, peers, geostore list/get): the daemon's result and its text up to
+/// the first NUL, as C prints it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextReply {
+    pub result: ResultCode,
+    pub text: Vec<u8>,
+}
+
+/// A loaded client: configuration, key, local member, where messages go, and the clock
+/// that keeps request time stamps increasing across requests.
+pub struct Session {
+    pub conf: ClientConf,
+    /// Index of the local member in `conf.config.members`.
+    pub local: usize,
+    pub log: Logger,
     send_clock: SendClock,
 }
 
@@ -181,7 +299,16 @@ fn now() -> Duration {
         .unwrap_or_default()
 }
 
-impl Client<'_> {
+impl Session {
+    pub fn new(conf: ClientConf, local: usize, log: Logger) -> Session {
+        Session {
+            conf,
+            local,
+            log,
+            send_clock: SendClock::default(),
+        }
+    }
+
     fn member(&self, i: usize) -> &Member {
         &self.conf.config.members[i]
     }
@@ -191,7 +318,7 @@ impl Client<'_> {
     }
 
     /// Encodes `msg` (signed when a key is configured) plus `pad` zero bytes.
-    fn encode_request(&mut self, msg: Message<'_>, pad: usize) -> Option<Vec<u8>> {
+    fn encode_request(&mut self, msg: Message<'_>, pad: usize) -> Result<Vec<u8>, Failure> {
         let encoded = match &self.conf.key {
             Some(key) => {
                 let t = self.send_clock.next(now());
@@ -204,25 +331,11 @@ impl Client<'_> {
                 encode(&msg, &mut buf).map(|_| buf)
             }
         };
-        match encoded {
-            Ok(buf) => Some(buf),
-            Err(e) => {
-                self.log
-                    .error(&format!("internal error: cannot encode the request: {e}"));
-                None
-            }
-        }
-    }
-
-    fn connect(&self, target: usize) -> Option<Conn> {
-        let m = self.member(target);
-        match Conn::connect(SocketAddr::new(m.addr, m.port)) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                self.log.error(&e.c_message(&m.addr_text));
-                None
-            }
-        }
+        encoded.map_err(|e| {
+            self.log
+                .error(&format!("internal error: cannot encode the request: {e}"));
+            Failure::Internal
+        })
     }
 
     /// Checks a reply's MAC over `signed` and its timestamp (C's `check_auth` with the
@@ -262,49 +375,103 @@ impl Client<'_> {
         ok
     }
 
-    /// list, peers, geostore list/get: one text reply (C's `query_get_string_answer`).
-    fn query(&mut self, q: Query) -> i32 {
-        let target = if self.inv.site.is_empty() {
-            self.local
-        } else {
-            match self.conf.find_site(&self.inv.site, self.local) {
-                Some(t) => t,
-                None => {
-                    self.log
-                        .error_bytes(&cat(&[b"cannot find site \"", &self.inv.site, b"\""]));
-                    return libc::ENOENT;
-                }
-            }
-        };
-        let from = self.local_id();
-        let (cmd, body) = match q {
-            Query::Booth(ClientOp::Peers) => (Cmd::Peers, Body::Ticket(TicketBody::default())),
-            Query::Booth(_) => (Cmd::List, Body::Ticket(TicketBody::default())),
-            Query::Attr(op) => {
-                let Some(body) = self.attr_body() else {
-                    return -1;
-                };
-                let cmd = if op == AttrOp::Get {
-                    Cmd::AttrGet
-                } else {
-                    Cmd::AttrList
-                };
-                (cmd, Body::Attr(body))
-            }
-        };
-        let mut header = Header::new(cmd, from);
-        header.options = self.inv.options;
-        let pad = c_client_padding(cmd, self.conf.key.is_some());
-        let Some(req) = self.encode_request(Message::new(header, body), pad) else {
-            return -1;
-        };
-        let Some(mut conn) = self.connect(target) else {
-            return -1;
-        };
-        if let Err(e) = conn.send(&req) {
-            self.log.error(&e);
-            return -1;
+    /// The member `-s` names (or the local one); logs `msg_prefix"X"msg_suffix` if none.
+    fn target(&self, req: &Request, before: &[u8], after: &[u8]) -> Result<usize, Failure> {
+        if req.site.is_empty() {
+            return Ok(self.local);
         }
+        self.conf.find_site(&req.site, self.local).ok_or_else(|| {
+            self.log.error_bytes(&cat(&[before, &req.site, after]));
+            Failure::UnknownSite
+        })
+    }
+
+    /// The ticket asked about: the given one, or the only configured one.
+    fn resolve_ticket(&self, req: &Request) -> Result<Vec<u8>, Failure> {
+        if !req.ticket.is_empty() {
+            return Ok(req.ticket.clone());
+        }
+        if let [only] = self.conf.config.tickets.as_slice() {
+            Ok(only.name.as_bytes().to_vec())
+        } else {
+            self.log.error("No ticket given.");
+            Err(Failure::NoTicket)
+        }
+    }
+
+    /// Connects to `target` and writes `req`.
+    fn open(&self, target: usize, req: &[u8]) -> Result<Conn, Failure> {
+        let m = self.member(target);
+        let mut conn = Conn::connect(SocketAddr::new(m.addr, m.port)).map_err(|e| {
+            self.log.error(&e.c_message(&m.addr_text));
+            Failure::Connect
+        })?;
+        conn.send(req).map_err(|e| {
+            self.log.error(&e);
+            Failure::Send
+        })?;
+        Ok(conn)
+    }
+
+    /// Reads `buf` in full within `timeout` (cut short by the request's deadline).
+    fn read(
+        &self,
+        conn: &mut Conn,
+        buf: &mut [u8],
+        timeout: Duration,
+        deadline: Option<Instant>,
+    ) -> Result<(), ReadError> {
+        let timeout = match deadline {
+            Some(d) => timeout.min(d.saturating_duration_since(Instant::now())),
+            None => timeout,
+        };
+        let r = conn.read_full(buf, timeout);
+        if let Err(e) = &r {
+            self.log.error(&e.c_message());
+        }
+        r
+    }
+
+    /// list and peers: the daemon's text (C's `query_get_string_answer`). The CLI prints
+    /// the text, then judges `result` with [`Session::test_reply`].
+    pub fn query(&mut self, req: &Request, q: Query) -> Result<TextReply, Failure> {
+        let body = match q {
+            Query::Booth(_) => Body::Ticket(TicketBody::default()),
+            Query::Attr(_) => Body::Attr(self.attr_body(&req.ticket, req)?),
+        };
+        self.query_body(req, q, body)
+    }
+
+    /// geostore list/get: the ticket asked about and the daemon's text.
+    pub fn attr_query(
+        &mut self,
+        req: &Request,
+        op: AttrOp,
+    ) -> Result<(Vec<u8>, TextReply), Failure> {
+        let ticket = self.resolve_ticket(req)?;
+        let body = Body::Attr(self.attr_body(&ticket, req)?);
+        let reply = self.query_body(req, Query::Attr(op), body)?;
+        Ok((ticket, reply))
+    }
+
+    fn query_body(
+        &mut self,
+        req: &Request,
+        q: Query,
+        body: Body<'static>,
+    ) -> Result<TextReply, Failure> {
+        let target = self.target(req, b"cannot find site \"", b"\"")?;
+        let cmd = match q {
+            Query::Booth(ClientOp::Peers) => Cmd::Peers,
+            Query::Booth(_) => Cmd::List,
+            Query::Attr(AttrOp::Get) => Cmd::AttrGet,
+            Query::Attr(_) => Cmd::AttrList,
+        };
+        let mut header = Header::new(cmd, self.local_id());
+        header.options = req.options;
+        let pad = c_client_padding(cmd, self.conf.key.is_some());
+        let msg = self.encode_request(Message::new(header, body), pad)?;
+        let mut conn = self.open(target, &msg)?;
         let head_len = HEADER_LEN
             + if self.conf.key.is_some() {
                 TRAILER_LEN
@@ -312,15 +479,13 @@ impl Client<'_> {
                 0
             };
         let mut head = vec![0u8; head_len];
-        if let Err(e) = conn.read_full(&mut head, QUERY_TIMEOUT) {
-            self.log.error(&e.c_message());
-            return -1;
-        }
+        self.read(&mut conn, &mut head, QUERY_TIMEOUT, req.deadline)
+            .map_err(|e| read_failure(&e))?;
         if let Some(key) = &self.conf.key {
             let mut clock = PeerClock::default();
             let (signed, trailer) = head.split_at(HEADER_LEN);
             if !self.check_auth(key, target, signed, trailer, &mut clock) {
-                return -1;
+                return Err(Failure::AuthFailed);
             }
         }
         let h = read_header(&head);
@@ -331,51 +496,43 @@ impl Client<'_> {
                 self.member(target).addr_text,
                 h.length
             ));
-            return -1;
+            return Err(Failure::BadReply);
         }
-        let text_len = length - head_len;
-        if text_len > 0 {
-            let mut text = vec![0u8; text_len];
-            if let Err(e) = conn.read_full(&mut text, QUERY_TIMEOUT) {
-                self.log.error(&e.c_message());
-                return -1;
-            }
-            // C prints the text as a C string: up to the first NUL.
+        let mut text = vec![0u8; length - head_len];
+        if !text.is_empty() {
+            self.read(&mut conn, &mut text, QUERY_TIMEOUT, req.deadline)
+                .map_err(|e| read_failure(&e))?;
             let end = text.iter().position(|&b| b == 0).unwrap_or(text.len());
-            use std::io::Write;
-            let mut out = std::io::stdout();
-            let _ = out.write_all(&text[..end]);
-            let _ = out.flush();
+            text.truncate(end);
         }
-        match q {
-            Query::Booth(op) => self.test_reply(h.result(), op),
-            Query::Attr(op) => self.test_attr_reply(h.result(), op),
-        }
+        Ok(TextReply {
+            result: h.result(),
+            text,
+        })
     }
 
-    fn attr_body(&self) -> Option<AttrBody> {
-        // Lengths were checked at argv parsing; a NUL inside cannot come from argv.
-        let ticket = TicketName::from_bytes(&self.ticket).ok();
-        let name = AttrName::from_bytes(&self.inv.attr_name).ok();
-        let value = AttrValue::from_bytes(&self.inv.attr_value).ok();
-        match (ticket, name, value) {
-            (Some(ticket), Some(name), Some(value)) => Some(AttrBody {
+    fn attr_body(&self, ticket: &[u8], req: &Request) -> Result<AttrBody, Failure> {
+        // The CLI checked the lengths at argv parsing; libbooth passes names through.
+        let t = TicketName::from_bytes(ticket).ok();
+        let name = AttrName::from_bytes(&req.attr_name).ok();
+        let value = AttrValue::from_bytes(&req.attr_value).ok();
+        match (t, name, value) {
+            (Some(ticket), Some(name), Some(value)) => Ok(AttrBody {
                 ticket,
                 name,
                 value,
             }),
             _ => {
                 self.log.error("internal error: name too long");
-                None
+                Err(Failure::Internal)
             }
         }
     }
 
-    /// C's `test_reply` (wire.md §6.5). Returns C's rv: 0, -1, 1 redirect, 2 more,
-    /// 3 pending with -C.
-    fn test_reply(&self, code: ResultCode, op: ClientOp) -> i32 {
+    /// C's `test_reply` (wire.md §6.5): logs the result's message and returns C's rv:
+    /// 0, -1, 1 redirect, 2 more, 3 pending with -C. `ticket` is quoted in messages.
+    pub fn test_reply(&self, code: ResultCode, op: ClientOp, ticket: &[u8], options: u32) -> i32 {
         let op_str = op.name();
-        let ticket = &self.ticket;
         match code {
             ResultCode::Overgrant => {
                 self.log.info(
@@ -398,7 +555,7 @@ impl Client<'_> {
             ResultCode::CibPending => {
                 self.log
                     .info(&format!("{op_str} succeeded (CIB commit pending)"));
-                if self.inv.options & OPT_WAIT_COMMIT != 0 {
+                if options & OPT_WAIT_COMMIT != 0 {
                     3
                 } else {
                     0
@@ -450,8 +607,14 @@ impl Client<'_> {
         }
     }
 
-    /// C's `test_attr_reply` (wire.md §6.6).
-    fn test_attr_reply(&self, code: ResultCode, op: AttrOp) -> i32 {
+    /// C's `test_attr_reply` (wire.md §6.6): logs the result's message, returns C's rv.
+    pub fn test_attr_reply(
+        &self,
+        code: ResultCode,
+        op: AttrOp,
+        ticket: &[u8],
+        attr_name: &[u8],
+    ) -> i32 {
         let op_str = op.name();
         match code {
             ResultCode::Async => {
@@ -472,12 +635,12 @@ impl Client<'_> {
             }
             ResultCode::InvalidArg => {
                 self.log
-                    .error_bytes(&cat(&[b"ticket \"", &self.ticket, b"\" does not exist"]));
+                    .error_bytes(&cat(&[b"ticket \"", ticket, b"\" does not exist"]));
                 1
             }
             ResultCode::NoSuchAttr => {
                 self.log
-                    .error_bytes(&cat(&[b"attribute \"", &self.inv.attr_name, b"\" not set"]));
+                    .error_bytes(&cat(&[b"attribute \"", attr_name, b"\" not set"]));
                 1
             }
             ResultCode::Auth => {
@@ -494,13 +657,13 @@ impl Client<'_> {
     /// How long to wait for each grant/revoke reply: the daemon pushes one per election
     /// round (`timeout`), or after the CIB commit delay (`expire + acquire-after`) when
     /// waiting for the outcome; plus the 10 s C allows for connecting.
-    fn reply_timeout(&self) -> Duration {
+    fn reply_timeout(&self, ticket: &[u8], options: u32) -> Duration {
         let t = self
             .conf
             .config
             .tickets
             .iter()
-            .find(|t| t.name.as_bytes() == self.ticket.as_slice());
+            .find(|t| t.name.as_bytes() == ticket);
         let (timeout, retries, expire, after) = t.map_or(
             (
                 crate::config::DEFAULT_TIMEOUT_MS,
@@ -511,52 +674,39 @@ impl Client<'_> {
             |t| (t.timeout_ms, t.retries, t.expire_ms, t.acquire_after_ms),
         );
         let mut ms = u64::from(timeout) * (u64::from(retries) + 1) + 10_000;
-        if self.inv.options & (OPT_WAIT | OPT_WAIT_COMMIT) != 0 {
+        if options & (OPT_WAIT | OPT_WAIT_COMMIT) != 0 {
             ms += u64::from(expire) + u64::from(after);
         }
         Duration::from_millis(ms)
     }
 
-    /// grant / revoke (C's `do_command`, wire.md §6.3–6.4).
-    fn grant_revoke(&mut self, op: ClientOp) -> i32 {
-        let mut target = if self.inv.site.is_empty() {
-            self.local
-        } else {
-            match self.conf.find_site(&self.inv.site, self.local) {
-                Some(t) => t,
-                None => {
-                    self.log.error_bytes(&cat(&[
-                        b"Site \"",
-                        &self.inv.site,
-                        b"\" not configured.",
-                    ]));
-                    return -1; // Debian: 0; 1.2: 1 (Q3)
-                }
-            }
-        };
+    /// The refusals of grant/revoke before anything is sent (wire.md §6.3): unknown
+    /// site or an arbitrator as the target. Returns the target.
+    fn command_target(&self, req: &Request, what: &str) -> Result<usize, Failure> {
+        let target = self.target(req, b"Site \"", b"\" not configured.")?;
         if self.member(target).kind == MemberKind::Arbitrator {
             if target == self.local {
                 self.log
-                    .error("We're just an arbitrator, cannot grant/revoke tickets here.");
+                    .error(&format!("We're just an arbitrator, {what} here."));
             } else {
                 self.log.error_bytes(&cat(&[
-                    &self.inv.site,
-                    b" is just an arbitrator, cannot grant/revoke tickets there.",
+                    &req.site,
+                    format!(" is just an arbitrator, {what} there.").as_bytes(),
                 ]));
             }
-            return -1; // Q3
+            return Err(Failure::Arbitrator); // Q3
         }
-        if self.ticket.is_empty() {
-            if let [only] = self.conf.config.tickets.as_slice() {
-                self.ticket = only.name.as_bytes().to_vec();
-            } else {
-                self.log.error("No ticket given.");
-                return -1; // Q3
-            }
-        }
-        let Ok(name) = TicketName::from_bytes(&self.ticket) else {
+        Ok(target)
+    }
+
+    /// grant / revoke (C's `do_command`, wire.md §6.3–6.4). Every reply's message is
+    /// logged as C does; `Ok` is how it ended well, `Err` why not.
+    pub fn grant_revoke(&mut self, req: &Request, op: ClientOp) -> Result<Done, Failure> {
+        let mut target = self.command_target(req, "cannot grant/revoke tickets")?;
+        let ticket = self.resolve_ticket(req)?;
+        let Ok(name) = TicketName::from_bytes(&ticket) else {
             self.log.error("internal error: ticket name too long");
-            return -1;
+            return Err(Failure::Internal);
         };
         let cmd = if op == ClientOp::Grant {
             Cmd::Grant
@@ -564,52 +714,45 @@ impl Client<'_> {
             Cmd::Revoke
         };
         let op_str = op.name();
-        let timeout = self.reply_timeout();
+        let timeout = self.reply_timeout(&ticket, req.options);
         let auth = self.conf.key.is_some();
         let reply_len =
             HEADER_LEN + crate::wire::consts::TICKET_BODY_LEN + if auth { TRAILER_LEN } else { 0 };
         let mut redirects = 0;
         'redirect: loop {
             let mut header = Header::new(cmd, self.local_id());
-            header.options = self.inv.options;
+            header.options = req.options;
             let body = TicketBody {
                 name,
                 ..TicketBody::default()
             };
-            let Some(req) = self.encode_request(Message::new(header, Body::Ticket(body)), 0) else {
-                return -1;
-            };
-            let Some(mut conn) = self.connect(target) else {
-                return -1;
-            };
-            if let Err(e) = conn.send(&req) {
-                self.log.error(&e);
-                return -1;
-            }
+            let msg = self.encode_request(Message::new(header, Body::Ticket(body)), 0)?;
+            let mut conn = self.open(target, &msg)?;
             let mut clock = PeerClock::default();
             let mut reply_cnt = 0;
             let mut msg_logged = 0;
             loop {
                 let mut reply = vec![0u8; reply_len];
-                if let Err(e) = conn.read_full(&mut reply, timeout) {
-                    self.log.error(&e.c_message());
+                if let Err(e) = self.read(&mut conn, &mut reply, timeout, req.deadline) {
                     // C interprets whatever header arrived; a header that did not
                     // arrive is not interpreted here (C prints stale memory).
                     if e.got() >= HEADER_LEN && !matches!(e, ReadError::Timeout { .. }) {
-                        let _ = self.test_reply(read_header(&reply).result(), op);
+                        let _ =
+                            self.test_reply(read_header(&reply).result(), op, &ticket, req.options);
                     }
-                    return -1;
+                    return Err(read_failure(&e));
                 }
                 if let Some(key) = &self.conf.key {
                     let (signed, trailer) = reply.split_at(reply_len - TRAILER_LEN);
                     if !self.check_auth(key, target, signed, trailer, &mut clock) {
                         // C still interprets the unauthenticated result, then fails.
-                        let _ = self.test_reply(read_header(&reply).result(), op);
-                        return -1;
+                        let _ =
+                            self.test_reply(read_header(&reply).result(), op, &ticket, req.options);
+                        return Err(Failure::AuthFailed);
                     }
                 }
-                let h = read_header(&reply);
-                let rv = self.test_reply(h.result(), op);
+                let result = read_header(&reply).result();
+                let rv = self.test_reply(result, op, &ticket, req.options);
                 match rv {
                     1 => {
                         let leader = read_u32(&reply, crate::wire::consts::off::TICKET_LEADER);
@@ -627,23 +770,23 @@ impl Client<'_> {
                             }
                             Some(_) => {
                                 self.log.error("too many redirects, giving up");
-                                return -1;
+                                return Err(Failure::BadReply);
                             }
                             None => {
                                 self.log.error(&format!(
                                     "Message with unknown redirect site {leader:x} received"
                                 ));
-                                return -1;
+                                return Err(Failure::BadReply);
                             }
                         }
                     }
                     2 | 3 => {
-                        if reply_cnt > 1 && self.inv.options & OPT_WAIT == 0 {
+                        if reply_cnt > 1 && req.options & OPT_WAIT == 0 {
                             self.log.info(
                                 "Giving up on waiting for the definite result. \
                                  Please use \"booth list\" later to see the outcome.",
                             );
-                            return 0;
+                            return Ok(Done::GaveUp);
                         }
                         if reply_cnt == 0 {
                             self.log.info(&format!(
@@ -656,97 +799,40 @@ impl Client<'_> {
                         }
                         reply_cnt += 1;
                     }
-                    rv => return rv,
+                    0 => return Ok(done_of(result)),
+                    _ => return Err(Failure::Refused(result)),
                 }
             }
-        }
-    }
-
-    /// geostore list/get/set/delete (C's `do_attr`).
-    fn geostore(&mut self, op: AttrOp) -> i32 {
-        if self.ticket.is_empty() {
-            if let [only] = self.conf.config.tickets.as_slice() {
-                self.ticket = only.name.as_bytes().to_vec();
-            } else {
-                self.log.error("No ticket given.");
-                return 1;
-            }
-        }
-        self.geostore_with_ticket(op)
-    }
-
-    fn geostore_with_ticket(&mut self, op: AttrOp) -> i32 {
-        match op {
-            AttrOp::List | AttrOp::Get => self.query(Query::Attr(op)),
-            AttrOp::Set | AttrOp::Delete => self.attr_command(op),
         }
     }
 
     /// geostore set/delete (C's `do_attr_command`): a header-only reply, fully checked.
-    fn attr_command(&mut self, op: AttrOp) -> i32 {
-        let target = if self.inv.site.is_empty() {
-            self.local
-        } else {
-            match self.conf.find_site(&self.inv.site, self.local) {
-                Some(t) => t,
-                None => {
-                    self.log.error_bytes(&cat(&[
-                        b"Site \"",
-                        &self.inv.site,
-                        b"\" not configured.",
-                    ]));
-                    return -1;
-                }
-            }
-        };
-        if self.member(target).kind == MemberKind::Arbitrator {
-            if target == self.local {
-                self.log
-                    .error("We're just an arbitrator, no attributes here.");
-            } else {
-                self.log.error_bytes(&cat(&[
-                    &self.inv.site,
-                    b" is just an arbitrator, no attributes there.",
-                ]));
-            }
-            return -1;
-        }
-        let Some(body) = self.attr_body() else {
-            return -1;
-        };
+    pub fn attr_command(&mut self, req: &Request, op: AttrOp) -> Result<Done, Failure> {
+        let ticket = self.resolve_ticket(req)?;
+        let target = self.command_target(req, "no attributes")?;
+        let body = self.attr_body(&ticket, req)?;
         let cmd = if op == AttrOp::Set {
             Cmd::AttrSet
         } else {
             Cmd::AttrDel
         };
         let mut header = Header::new(cmd, self.local_id());
-        header.options = self.inv.options;
-        let Some(req) = self.encode_request(Message::new(header, Body::Attr(body)), 0) else {
-            return -1;
-        };
-        let Some(mut conn) = self.connect(target) else {
-            return -1;
-        };
-        if let Err(e) = conn.send(&req) {
-            self.log.error(&e);
-            return -1;
-        }
+        header.options = req.options;
+        let msg = self.encode_request(Message::new(header, Body::Attr(body)), 0)?;
+        let mut conn = self.open(target, &msg)?;
         let mut head = vec![0u8; HEADER_LEN];
-        if let Err(e) = conn.read_full(&mut head, QUERY_TIMEOUT) {
-            self.log.error(&e.c_message());
-            return -1;
-        }
+        self.read(&mut conn, &mut head, QUERY_TIMEOUT, req.deadline)
+            .map_err(|e| read_failure(&e))?;
         let h = read_header(&head);
         let name = self.member(target).addr_text.clone();
         let length = usize::try_from(h.length).unwrap_or(usize::MAX);
         if (HEADER_LEN..=crate::wire::consts::MAX_MSG_LEN).contains(&length) {
             let mut rest = vec![0u8; length - HEADER_LEN];
-            if let Err(e) = conn.read_full(&mut rest, QUERY_TIMEOUT) {
-                self.log.error(&e.c_message());
+            if let Err(e) = self.read(&mut conn, &mut rest, QUERY_TIMEOUT, req.deadline) {
                 if !matches!(e, ReadError::Timeout { .. }) {
-                    let _ = self.test_attr_reply(h.result(), op);
+                    let _ = self.test_attr_reply(h.result(), op, &ticket, &req.attr_name);
                 }
-                return -1;
+                return Err(read_failure(&e));
             }
             head.extend_from_slice(&rest);
         }
@@ -760,7 +846,7 @@ impl Client<'_> {
             self.log.error(&what);
             self.log
                 .error(&format!("message from {name} receive error"));
-            return -1;
+            return Err(Failure::BadReply);
         }
         if let Some(key) = &self.conf.key {
             let mut clock = PeerClock::default();
@@ -773,10 +859,29 @@ impl Client<'_> {
                     self.log.error(&format!("{name}: failed to authenticate"));
                 }
                 self.log.error(&format!("{name} failed to authenticate"));
-                return -1;
+                return Err(Failure::AuthFailed);
             }
         }
-        self.test_attr_reply(h.result(), op)
+        match self.test_attr_reply(h.result(), op, &ticket, &req.attr_name) {
+            0 => Ok(done_of(h.result())),
+            _ => Err(Failure::Refused(h.result())),
+        }
+    }
+}
+
+/// The good endings of grant/revoke/set/delete by the final reply's result.
+fn done_of(result: ResultCode) -> Done {
+    match result {
+        ResultCode::Async => Done::Async,
+        ResultCode::CibPending => Done::CommitPending,
+        ResultCode::TicketIdle => Done::NotOwned,
+        _ => Done::Success,
+    }
+}
+
+fn read_failure(e: &ReadError) -> Failure {
+    Failure::Read {
+        timeout: matches!(e, ReadError::Timeout { .. }),
     }
 }
 
