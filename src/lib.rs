@@ -10,6 +10,7 @@ pub mod core; // the ticket state machine: events in, actions out, next_deadline
 pub mod output; // the text of list, peers and geostore list, byte-identical to C
 pub mod pacemaker; // crm_ticket argv and the reading of its answers
 pub mod site_id; // CRC-32 ids of member addresses
+pub mod timing; // failover time and unsafe timer combinations of a config (the start-up report)
 pub mod wire; // bytes <-> typed messages (header, ticket, attr, HMAC trailer)
 
 // The shell: I/O at the edges.
