@@ -3,6 +3,7 @@
 
 pub mod child;
 pub mod conns;
+pub mod hooks;
 pub mod lockfile;
 pub mod notify;
 pub mod peers;
