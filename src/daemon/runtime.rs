@@ -906,7 +906,7 @@ impl Runtime {
             program: pacemaker::CRM_TICKET.into(),
             args: cmd.args.iter().map(OsString::from).collect(),
             stdin: cmd.stdin,
-            capture_stdout: matches!(job, Job::Probe | Job::Load(_)),
+            capture_stdout: matches!(job, Job::Probe | Job::Load(_) | Job::Stale),
             quiet_stderr: matches!(job, Job::Probe),
             ..Spec::default()
         };
