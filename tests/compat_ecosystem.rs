@@ -486,3 +486,67 @@ fn event_hooks_timing_report_and_stale_tickets() {
     drop(f);
     let _ = fs::remove_dir_all(&base);
 }
+
+#[test]
+fn debian_geostore_agent_runs_on_our_geo_attr_sh() {
+    // surface.md §6.4: the sample agent sources ${OCF_ROOT}/lib/booth/geo_attr.sh and
+    // calls geo_attr_geo_attr 1|0, geo_attr_read_attr and geo_attr_validate_all; ours
+    // sets the ticket's `attr-prereq = auto` attribute on the other site and removes it.
+    skip_unless_ready!();
+    const AGENT: &str = "/usr/lib/ocf/resource.d/booth/geostore";
+    if !need(AGENT, "booth-pacemaker") || !need(OCF_SHELLFUNCS, "resource-agents") {
+        return;
+    }
+    let mut spec = ours(2, 1);
+    spec.ticket_extra = "attr-prereq = auto repl eq ok\n".into();
+    let f = Formation::new(spec);
+    // An OCF root whose lib/booth/geo_attr.sh is ours.
+    let root = f.dir.join("ocf");
+    fs::create_dir_all(root.join("lib/booth")).expect("ocf root");
+    symlink("/usr/lib/ocf/lib/heartbeat", root.join("lib/heartbeat")).expect("link");
+    symlink(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("src/dist/geo_attr.sh"),
+        root.join("lib/booth/geo_attr.sh"),
+    )
+    .expect("link");
+    let conf = f.conf("site1");
+    let rsctmp = f.node("site1").dir.join("rsctmp");
+    fs::create_dir_all(&rsctmp).expect("rsctmp");
+    let agent = |action: &str| -> Output {
+        f.exec(
+            "site1",
+            "env",
+            &[
+                &path_with(&f),
+                &format!("OCF_ROOT={}", root.display()),
+                &format!("HA_RSCTMP={}", rsctmp.display()),
+                "OCF_RESOURCE_INSTANCE=geo",
+                "OCF_RESKEY_booth_ticket=tA",
+                &format!("OCF_RESKEY_booth_config={conf}"),
+                AGENT,
+                action,
+            ],
+        )
+    };
+    let site2 = f.addr("site2");
+    let get = || {
+        f.geostore(
+            &Impl::ours(),
+            "site1",
+            &["get", "-c", &conf, "-t", "tA", "-s", &site2, "repl"],
+        )
+    };
+    assert_eq!(agent("validate-all").code, 0, "{}", agent("validate-all"));
+    assert!(agent("meta-data")
+        .stdout
+        .contains("<parameter name=\"booth_ticket\""));
+    let out = agent("start");
+    assert_eq!(out.code, 0, "{out}");
+    let g = get();
+    assert_eq!((g.code, g.stdout.as_str()), (0, "ok\n"), "{g}");
+    assert_eq!(agent("monitor").code, 0);
+    let out = agent("stop");
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(get().code, 1, "deleted on stop");
+    assert_eq!(agent("monitor").code, 7);
+}
