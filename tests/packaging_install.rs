@@ -121,6 +121,10 @@ fn install_lays_out_the_debian_file_list() {
     }
     assert_eq!(read(&man.join("man8/booth.8")).trim(), ".so man8/boothd.8");
 
+    let fw = read(&root.join("lib/firewalld/services/booth.xml"));
+    assert!(fw.contains(r#"<port protocol="tcp" port="9929"/>"#), "{fw}");
+    assert!(fw.contains(r#"<port protocol="udp" port="9929"/>"#), "{fw}");
+
     let pc = read(&root.join("share/pkgconfig/booth.pc"));
     assert!(
         pc.starts_with("prefix=/usr\nexec_prefix=/usr\nconfdir=/etc/booth\n"),

@@ -91,6 +91,9 @@ for unit in booth@.service booth-arbitrator@.service booth.service; do
 	subst 0644 "$dist/systemd/$unit" "$unitdir/$unit"
 done
 
+# firewalld service "booth" (tcp and udp 9929).
+inst 0644 "$dist/booth-firewalld.xml" "$prefix/lib/firewalld/services/booth.xml"
+
 # Configuration directories (never their content).
 mkdir -p "$destdir$sysconfdir/booth" "$destdir$sysconfdir/booth/hooks.d"
 chmod 0755 "$destdir$sysconfdir/booth" "$destdir$sysconfdir/booth/hooks.d"
