@@ -171,6 +171,13 @@ fn status_exit_codes_as_pcs_reads_them() {
         assert_eq!(out.code, 0, "{}: {out}", imp.name);
         assert!(out.stdout.contains("booth_state=started"), "{out}");
         assert!(out.stdout.contains("booth_cfg_name='booth'"), "{out}");
+        // The JSON form a future --json prints reads the same text.
+        let json = booth::json::status(&out.stdout, out.code);
+        assert!(
+            json.starts_with("{\"status\":\"running\",\"exit_code\":0,\"booth_lockpid\":"),
+            "{json}"
+        );
+        assert!(json.contains("\"booth_cfg_name\":\"booth\""), "{json}");
     }
     f.stop("site1");
     for imp in [Impl::ours(), Impl::c()] {
@@ -191,6 +198,23 @@ fn a_grant_records_booth_cfg_name_in_the_cib() {
     }));
     let name = f.cib_attr("site1", "tA", "booth-cfg-name");
     assert_eq!(name.stdout.trim(), "booth", "{name}");
+    // list and peers text of a running daemon parse into JSON.
+    let json = booth::json::list(&list(&f, "site2")).expect("list parses");
+    let s1 = f.addr("site1");
+    assert!(
+        json.contains(&format!(
+            "\"name\":\"tA\",\"leader\":\"{s1}\",\"leader_status\":\"member\""
+        )),
+        "{json}"
+    );
+    let conf = f.conf("site2");
+    let peers = f.booth(&Impl::ours(), "site2", &["peers", "-c", &conf]);
+    let json = booth::json::peers(&peers.stdout).expect("peers parse");
+    assert!(
+        json.contains(&format!("\"type\":\"site\",\"address\":\"{s1}\"")),
+        "{json}"
+    );
+    assert!(json.contains("\"type\":\"arbitrator\""), "{json}");
 }
 
 /// A key made by our booth-keygen, first byte not NUL (which would turn auth off).
