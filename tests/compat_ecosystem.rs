@@ -574,3 +574,67 @@ fn debian_geostore_agent_runs_on_our_geo_attr_sh() {
     assert_eq!(get().code, 1, "deleted on stop");
     assert_eq!(agent("monitor").code, 7);
 }
+
+#[test]
+fn a_peer_with_a_skewed_clock_is_reported() {
+    // Packet timestamps (auth on) give each peer's clock offset: beyond
+    // max(1 s, maxtimeskew/4) = 150 s here the daemon warns, and SIGUSR1 logs it.
+    // site2's daemon runs 200 s ahead under libfaketime.
+    skip_unless_ready!();
+    const FAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+    if !need(FAKETIME, "libfaketime") {
+        return;
+    }
+    let mut spec = ours(2, 1).auth(true).started(false);
+    let base = std::env::temp_dir().join(format!("booth-rs-skew-{}", std::process::id()));
+    fs::create_dir_all(&base).expect("dir");
+    let wrapper = base.join("boothd-ahead");
+    fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nLD_PRELOAD={FAKETIME} FAKETIME=+200 DONT_FAKE_MONOTONIC=1 exec {} \"$@\"\n",
+            harness::ours().display()
+        ),
+    )
+    .expect("wrapper");
+    fs::set_permissions(&wrapper, fs::Permissions::from_mode(0o755)).expect("chmod");
+    spec.daemon_for.insert("site2".into(), wrapper);
+    let mut f = Formation::new(spec);
+    f.start_all();
+    let s2 = f.addr("site2");
+    let s1 = f.addr("site1");
+    let off_by = |log: &str, peer: &str, lo: i64, hi: i64| {
+        log.lines().any(|l| {
+            l.split_once(&format!("clock of {peer} is off by "))
+                .and_then(|(_, r)| r.split(' ').next())
+                .and_then(|ms| ms.parse::<i64>().ok())
+                .is_some_and(|ms| (lo..=hi).contains(&ms))
+        })
+    };
+    assert!(
+        poll_until(Duration::from_secs(10), || {
+            off_by(&f.daemon_log("site1"), &s2, 199_000, 201_000)
+                && off_by(&f.daemon_log("site2"), &s1, -201_000, -199_000)
+        }),
+        "{}\n{}",
+        f.daemon_log("site1"),
+        f.daemon_log("site2")
+    );
+    let a1 = f.addr("arb1");
+    assert!(
+        !off_by(&f.daemon_log("site1"), &a1, i64::MIN, i64::MAX),
+        "arb1 is in sync: no warning about it"
+    );
+    let pid = f.node("site1").daemon_pid().expect("running").to_string();
+    assert_eq!(f.exec("site1", "kill", &["-USR1", &pid]).code, 0);
+    assert!(poll_until(Duration::from_secs(5), || {
+        f.daemon_log("site1").lines().any(|l| {
+            l.split_once(&format!("peer {s2}: up, clock offset "))
+                .and_then(|(_, r)| r.strip_suffix(" ms"))
+                .and_then(|ms| ms.parse::<i64>().ok())
+                .is_some_and(|ms| (199_000..=201_000).contains(&ms))
+        })
+    }));
+    drop(f);
+    let _ = fs::remove_dir_all(&base);
+}

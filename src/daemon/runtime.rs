@@ -907,7 +907,7 @@ impl Runtime {
             args: cmd.args.iter().map(OsString::from).collect(),
             stdin: cmd.stdin,
             capture_stdout: matches!(job, Job::Probe | Job::Load(_) | Job::Stale),
-            quiet_stderr: matches!(job, Job::Probe),
+            quiet_stderr: matches!(job, Job::Probe | Job::Stale),
             ..Spec::default()
         };
         self.log.log(Level::Debug, format_args!("running {cmd}"));
@@ -1127,7 +1127,7 @@ impl Runtime {
         if !outcome.success() {
             self.log.log(
                 Level::Debug,
-                format_args!("crm_ticket -L {}", describe(outcome)),
+                format_args!("crm_ticket -q (all tickets) {}", describe(outcome)),
             );
             return;
         }
