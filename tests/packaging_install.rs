@@ -372,3 +372,133 @@ fn nix_is_root() -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() == 0 }
 }
+
+/// Runs `cmd args` with `CIB_file`, asserting success.
+fn cib(file: &Path, cmd: &str, args: &[&str]) {
+    let out = Command::new(cmd)
+        .args(args)
+        .env("CIB_file", file)
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd}: {e}"));
+    assert!(out.status.success(), "{cmd} {args:?}: {out:?}");
+}
+
+#[test]
+fn service_runnable_judges_by_a_simulation() {
+    // surface.md §4.2: 0 when the resource would be Started with the ticket, when it is
+    // target-role=Stopped, or when the ticket is in standby; else 1. Run against a CIB
+    // file with one online node.
+    let ok = [
+        "crm_simulate",
+        "cibadmin",
+        "crm_resource",
+        "crm_ticket",
+        "crm_attribute",
+    ]
+    .iter()
+    .all(|p| Path::new("/usr/sbin").join(p).exists());
+    if !have(ok, "pacemaker-cli-utils") {
+        return;
+    }
+    let dir = tmpdir("runnable");
+    let empty = Command::new("cibadmin")
+        .arg("--empty")
+        .output()
+        .expect("cibadmin");
+    let base = dir.join("base.xml");
+    fs::write(&base, &empty.stdout).expect("cib");
+    cib(
+        &base,
+        "cibadmin",
+        &["-C", "-o", "nodes", "-X", r#"<node id="1" uname="n1"/>"#],
+    );
+    cib(
+        &base,
+        "crm_attribute",
+        &["-n", "stonith-enabled", "-v", "false"],
+    );
+    let live = dir.join("cib.xml");
+    let live_s = live.to_string_lossy().into_owned();
+    cib(
+        &base,
+        "crm_simulate",
+        &[
+            "--live-check",
+            "--node-up",
+            "n1",
+            "--simulate",
+            "-O",
+            &live_s,
+        ],
+    );
+    cib(
+        &live,
+        "cibadmin",
+        &["--modify", "--xml-text", r#"<cib have-quorum="1"/>"#],
+    );
+    for (rsc, ticket) in [("db", "tA"), ("web", "tB")] {
+        let prim =
+            format!(r#"<primitive id="{rsc}" class="ocf" provider="pacemaker" type="Dummy"/>"#);
+        cib(&live, "cibadmin", &["-C", "-o", "resources", "-X", &prim]);
+        let dep = format!(r#"<rsc_ticket id="{rsc}-{ticket}" rsc="{rsc}" ticket="{ticket}"/>"#);
+        cib(&live, "cibadmin", &["-C", "-o", "constraints", "-X", &dep]);
+    }
+    let run = |rsc: &str, cib_file: &Path| -> i32 {
+        Command::new("sh")
+            .arg(repo().join("src/dist/service-runnable"))
+            .arg(rsc)
+            .env("BOOTH_TICKET", "tA")
+            .env("CIB_file", cib_file)
+            .current_dir(&dir)
+            .output()
+            .expect("service-runnable")
+            .status
+            .code()
+            .unwrap_or(-1)
+    };
+    assert_eq!(run("db", &live), 0, "granting tA starts db");
+    assert_eq!(run("web", &live), 1, "web needs tB, not tA");
+    cib(
+        &live,
+        "crm_resource",
+        &[
+            "--resource",
+            "web",
+            "--meta",
+            "--set-parameter",
+            "target-role",
+            "--parameter-value",
+            "Stopped",
+        ],
+    );
+    assert_eq!(run("web", &live), 0, "deliberately stopped");
+    cib(
+        &live,
+        "crm_resource",
+        &[
+            "--resource",
+            "web",
+            "--meta",
+            "--delete-parameter",
+            "target-role",
+        ],
+    );
+    cib(
+        &live,
+        "crm_ticket",
+        &["-t", "tA", "-S", "standby", "-v", "true"],
+    );
+    assert_eq!(run("web", &live), 0, "ticket in standby");
+    assert_eq!(
+        run("db", &dir.join("missing.xml")),
+        1,
+        "crm_simulate failed"
+    );
+    let left: Vec<_> = fs::read_dir(&dir)
+        .expect("dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("booth-check."))
+        .collect();
+    assert!(left.is_empty(), "the shadow CIB is removed");
+    let _ = fs::remove_dir_all(&dir);
+}
