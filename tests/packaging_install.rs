@@ -76,6 +76,16 @@ fn install_lays_out_the_debian_file_list() {
         fs::read(sbin.join("boothd")).expect("boothd"),
         fs::read(env!("CARGO_BIN_EXE_boothd")).expect("built"),
     );
+    // The symlinks give the personalities (surface.md §2.1).
+    let help = |name: &str| {
+        let out = Command::new(sbin.join(name))
+            .arg("-h")
+            .output()
+            .expect("run");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(help("geostore").contains("geostore {list|set|get|delete}"));
+    assert!(help("booth").contains("booth list [options]"));
     assert_eq!(mode(&sbin.join("booth-keygen")), 0o755);
     assert_eq!(mode(&root.join("share/booth/service-runnable")), 0o755);
     assert_eq!(mode(&root.join("lib/ocf/lib/booth/geo_attr.sh")), 0o644);
