@@ -512,3 +512,60 @@ fn service_runnable_judges_by_a_simulation() {
     assert!(left.is_empty(), "the shadow CIB is removed");
     let _ = fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn libbooth_is_installed_when_it_was_built() {
+    // Issue 10 item 1: libbooth.so/.a (from the ffi part), versioned with the
+    // SONAME link, and a libbooth.pc that links it.
+    let dir = tmpdir("lib");
+    let built = dir.join("built");
+    fs::create_dir_all(&built).expect("dir");
+    fs::copy(env!("CARGO_BIN_EXE_boothd"), built.join("boothd")).expect("copy");
+    fs::write(built.join("libbooth.so"), b"\x7fELF fake").expect("so");
+    fs::write(built.join("libbooth.a"), b"!<arch>\n").expect("a");
+    let dest = dir.join("dest");
+    let out = Command::new("sh")
+        .arg(repo().join("src/dist/install.sh"))
+        .arg("/usr")
+        .arg(&dest)
+        .env("BOOTHD", built.join("boothd"))
+        .output()
+        .expect("install");
+    assert!(out.status.success(), "{out:?}");
+    let lib = dest.join("usr/lib");
+    assert_eq!(
+        fs::read(lib.join("libbooth.so.0.1.0")).expect("so"),
+        b"\x7fELF fake"
+    );
+    assert_eq!(
+        fs::read_link(lib.join("libbooth.so.0")).expect("link"),
+        Path::new("libbooth.so.0.1.0")
+    );
+    assert_eq!(
+        fs::read_link(lib.join("libbooth.so")).expect("link"),
+        Path::new("libbooth.so.0")
+    );
+    assert_eq!(mode(&lib.join("libbooth.a")), 0o644);
+    let pc = read(&lib.join("pkgconfig/libbooth.pc"));
+    assert!(pc.contains("-lbooth"), "{pc}");
+    assert!(!pc.contains('@'), "{pc}");
+    if repo().join("include/booth.h").exists() {
+        assert!(dest.join("usr/include/booth.h").exists());
+    }
+    // Without a built library nothing of it is installed.
+    fs::remove_file(built.join("libbooth.so")).expect("rm");
+    fs::remove_file(built.join("libbooth.a")).expect("rm");
+    let plain = tmpdir("nolib");
+    let out = Command::new("sh")
+        .arg(repo().join("src/dist/install.sh"))
+        .arg("/usr")
+        .arg(&plain)
+        .env("BOOTHD", built.join("boothd"))
+        .output()
+        .expect("install");
+    assert!(out.status.success(), "{out:?}");
+    assert!(!plain.join("usr/lib/libbooth.so").exists());
+    assert!(!plain.join("usr/lib/pkgconfig/libbooth.pc").exists());
+    let _ = fs::remove_dir_all(&dir);
+    let _ = fs::remove_dir_all(&plain);
+}

@@ -65,10 +65,14 @@ inst() {
 	mv -f "$destdir$3.tmp.$$" "$destdir$3"
 }
 
-# subst MODE SRC DEST: like inst, replacing @SBINDIR@, @PREFIX@, @CONFDIR@, @VERSION@.
+libdir=$prefix/lib
+
+# subst MODE SRC DEST: like inst, replacing @SBINDIR@, @PREFIX@, @LIBDIR@,
+# @INCLUDEDIR@, @CONFDIR@ and @VERSION@.
 subst() {
 	mkdir -p "$destdir$(dirname "$3")"
 	sed -e "s|@SBINDIR@|$sbindir|g" -e "s|@PREFIX@|$prefix|g" \
+		-e "s|@LIBDIR@|$libdir|g" -e "s|@INCLUDEDIR@|$prefix/include|g" \
 		-e "s|@CONFDIR@|$sysconfdir|g" -e "s|@VERSION@|$version|g" \
 		"$2" >"$destdir$3.tmp.$$"
 	chmod "$1" "$destdir$3.tmp.$$"
@@ -107,21 +111,26 @@ subst 0644 "$dist/man/booth.conf.5" "$prefix/share/man/man5/booth.conf.5"
 # Build information for downstream projects (Debian's booth.pc).
 subst 0644 "$dist/booth.pc.in" "$prefix/share/pkgconfig/booth.pc"
 
-# libbooth, when the ffi part has been built.
-libdir=$prefix/lib
+# libbooth, when the ffi part has been built: the shared library as
+# libbooth.so.VERSION with the links libbooth.so.0 (its SONAME) and libbooth.so.
 have_lib=
-for f in libbooth.so libbooth.a; do
-	if [ -f "$bindir_built/$f" ]; then
-		inst 0644 "$bindir_built/$f" "$libdir/$f"
-		have_lib=1
-	fi
-done
+if [ -f "$bindir_built/libbooth.so" ]; then
+	inst 0755 "$bindir_built/libbooth.so" "$libdir/libbooth.so.$version"
+	ln -sfn "libbooth.so.$version" "$destdir$libdir/libbooth.so.0"
+	ln -sfn libbooth.so.0 "$destdir$libdir/libbooth.so"
+	have_lib=1
+fi
+if [ -f "$bindir_built/libbooth.a" ]; then
+	inst 0644 "$bindir_built/libbooth.a" "$libdir/libbooth.a"
+	have_lib=1
+fi
 if [ -f "$repo/include/booth.h" ]; then
 	inst 0644 "$repo/include/booth.h" "$prefix/include/booth.h"
 fi
 if [ -n "$have_lib" ]; then
 	pc_in=
-	for p in "$repo/include/libbooth.pc.in" "$repo/src/ffi/libbooth.pc.in" "$dist/libbooth.pc.in"; do
+	for p in "$repo/libbooth.pc.in" "$repo/include/libbooth.pc.in" "$repo/src/ffi/libbooth.pc.in" \
+		"$dist/libbooth.pc.in"; do
 		if [ -f "$p" ]; then
 			pc_in=$p
 			break
