@@ -111,6 +111,10 @@ fn install_lays_out_the_debian_file_list() {
             );
         }
     }
+    // The upstream/Debian name for the one default arbitrator.
+    let plain = read(&units.join("booth-arbitrator.service"));
+    assert!(plain.contains("\nType=notify\n"), "{plain}");
+    assert!(plain.contains("\nExecStart=/usr/sbin/boothd daemon -S -c /etc/booth/booth.conf\n"));
     let umbrella = read(&units.join("booth.service"));
     assert!(umbrella.contains("Type=oneshot") && umbrella.contains("RemainAfterExit=on"));
     assert!(read(&units.join("booth@.service")).contains("PartOf=booth.service"));
@@ -197,6 +201,7 @@ fn units_pass_systemd_analyze_verify() {
     for unit in [
         "booth@.service",
         "booth-arbitrator@.service",
+        "booth-arbitrator.service",
         "booth.service",
     ] {
         let out = Command::new("systemd-analyze")

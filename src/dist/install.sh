@@ -91,7 +91,7 @@ inst 0755 "$dist/service-runnable" "$prefix/share/booth/service-runnable"
 inst 0644 "$dist/geo_attr.sh" "$ocfdir/lib/booth/geo_attr.sh"
 
 # systemd.
-for unit in booth@.service booth-arbitrator@.service booth.service; do
+for unit in booth@.service booth-arbitrator@.service booth-arbitrator.service booth.service; do
 	subst 0644 "$dist/systemd/$unit" "$unitdir/$unit"
 done
 
