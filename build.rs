@@ -1,5 +1,5 @@
 //! Gives libbooth.so its SONAME: programs linked with `-lbooth` record `libbooth.so.0`,
-//! so an incompatible ABI later can be `libbooth.so.1` beside it (src/dist/install-libbooth.sh
+//! so an incompatible ABI later can be `libbooth.so.1` beside it (src/dist/install.sh
 //! installs the links). Nothing else: the header comes from tests/ffi_header.rs.
 fn main() {
     println!(

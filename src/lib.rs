@@ -7,10 +7,12 @@ pub mod attrs; // geo attributes of one site and the answers to geostore request
 pub mod auth; // HMAC-SHA1 trailer and timestamp window; the clock is a parameter
 pub mod config; // booth.conf -> typed Config, errors with file:line
 pub mod core; // the ticket state machine: events in, actions out, next_deadline()
+pub mod json; // list, peers and status text -> JSON, for a future --json (reads the C text)
 pub mod listing; // those texts read back into records (libbooth parses the protocol's text)
 pub mod output; // the text of list, peers and geostore list, byte-identical to C
 pub mod pacemaker; // crm_ticket argv and the reading of its answers
 pub mod site_id; // CRC-32 ids of member addresses
+pub mod timing; // failover time and unsafe timer combinations of a config (the start-up report)
 pub mod wire; // bytes <-> typed messages (header, ticket, attr, HMAC trailer)
 
 // The shell: I/O at the edges.

@@ -326,6 +326,66 @@ fn parse_root_element(doc: &str) -> Result<(String, Vec<(String, String)>), Stri
     }
 }
 
+/// `crm_ticket -q` without a ticket: the state of every ticket in the CIB, as XML
+/// (booth-rs: the stale-ticket report, booth#135).
+pub fn all_tickets() -> Command {
+    Command::new(["-q".to_string()])
+}
+
+/// A ticket in the CIB recorded by this configuration (`booth-cfg-name`) that the
+/// configuration no longer names (booth#135).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StaleTicket {
+    pub name: String,
+    pub granted: bool,
+}
+
+impl StaleTicket {
+    /// The shell command that removes it: revoke first when it is granted (Pacemaker
+    /// then applies the ticket's loss-policy, hence `--force`), then `--cleanup`.
+    pub fn cleanup_command(&self) -> String {
+        let t = shell_quote(&self.name);
+        if self.granted {
+            format!("crm_ticket --ticket {t} --revoke --force && crm_ticket --ticket {t} --cleanup")
+        } else {
+            format!("crm_ticket --ticket {t} --cleanup")
+        }
+    }
+}
+
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_/.".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// From `crm_ticket -q` output: the tickets whose `booth-cfg-name` is `cfg_name` and
+/// that are not in `configured`. Tickets of other booth configurations, or that booth
+/// never wrote, are left alone. Lines that do not parse are skipped.
+pub fn stale_tickets(stdout: &[u8], cfg_name: &str, configured: &[&str]) -> Vec<StaleTicket> {
+    let text = String::from_utf8_lossy(stdout);
+    text.lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("<ticket_state"))
+        .filter_map(|l| parse_root_element(l).ok())
+        .filter_map(|(_, attrs)| {
+            let get = |k: &str| attrs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+            let name = get("id")?;
+            (get("booth-cfg-name") == Some(cfg_name) && !configured.contains(&name)).then(|| {
+                StaleTicket {
+                    name: name.to_string(),
+                    granted: get("granted").is_some_and(parse_granted),
+                }
+            })
+        })
+        .collect()
+}
+
 /// Resolves the five predefined entities and numeric character references.
 fn unescape(s: &str) -> Result<String, String> {
     let mut out = String::with_capacity(s.len());
@@ -365,6 +425,36 @@ mod tests {
 
     fn argv(c: &Command) -> Vec<&str> {
         c.args.iter().map(String::as_str).collect()
+    }
+
+    #[test]
+    fn stale_tickets_are_ours_and_unconfigured_only() {
+        // booth#135; output of Pacemaker 2.1.5 `crm_ticket -q` against a CIB file.
+        let out = b"State XML:\n\n<tickets>\n  <ticket_state id=\"tOld\" granted=\"true\" last-granted=\"1796196185\" booth-cfg-name=\"booth\"/>\n  <ticket_state id=\"t&apos;x\" granted=\"false\" booth-cfg-name=\"booth\"/>\n  <ticket_state id=\"tB\" booth-cfg-name=\"other\"/>\n  <ticket_state id=\"tA\" granted=\"true\" booth-cfg-name=\"booth\"/>\n  <ticket_state id=\"manual\" granted=\"true\"/>\n</tickets>\n";
+        let s = stale_tickets(out, "booth", &["tA"]);
+        assert_eq!(
+            s,
+            vec![
+                StaleTicket {
+                    name: "tOld".into(),
+                    granted: true
+                },
+                StaleTicket {
+                    name: "t'x".into(),
+                    granted: false
+                },
+            ]
+        );
+        assert_eq!(
+            s[0].cleanup_command(),
+            "crm_ticket --ticket tOld --revoke --force && crm_ticket --ticket tOld --cleanup"
+        );
+        assert_eq!(
+            s[1].cleanup_command(),
+            "crm_ticket --ticket 't'\\''x' --cleanup"
+        );
+        assert!(stale_tickets(b"", "booth", &[]).is_empty());
+        assert_eq!(argv(&all_tickets()), ["-q"]);
     }
 
     #[test]

@@ -81,8 +81,18 @@ fn cases() -> Vec<Case> {
             E(4, &["Unexpected keyword \"timeout\" in config file line 4"])),
         case("underscore_spelling_is_unknown", "§1.2.3 §8.2", based("ticket = A\nacquire_after = 5\n"),
             E(5, &["Unknown keyword \"acquire_after\" in config file line 5"])),
-        case("rhel_enable_authfile_unsupported", "§1.4", based("enable-authfile = yes\n"),
-            E(4, &["Unexpected keyword \"enable-authfile\" in config file line 4"])),
+        case("rhel_enable_authfile_accepted", "§1.4 (deliberate: pcs booth setup writes it)",
+            based("authfile = /etc/booth/booth.key\nenable-authfile = yes\n"),
+            O(|c| {
+                assert_eq!(c.authfile, Some(PathBuf::from("/etc/booth/booth.key")));
+                assert!(c.warnings.iter().all(|w| !matches!(w, Warning::EnableAuthfileNotYes { .. })));
+            })),
+        case("rhel_enable_authfile_no_still_authenticates", "§1.4 (deliberate)",
+            based("authfile = /etc/booth/booth.key\nenable-authfile = no\n"),
+            O(|c| {
+                assert!(c.auth_enabled());
+                assert!(c.warnings.contains(&Warning::EnableAuthfileNotYes { line: 5, value: "no".into() }));
+            })),
         case("missing_equals", "§1.2.4 §8.2", based("ticket A\n"),
             E(4, &["Expected '=' after key in config file line 4"])),
         case("key_at_end_of_line", "§1.2.4", based("ticket\n"),
@@ -561,6 +571,9 @@ fn non_utf8_comment() {
 const DIVERGENT: &[&str] = &[
     // Q2: C stores the last argv option argument instead of the config value.
     "run_as_keys_take_config_values",
+    // Debian's 1.0 rejects the RHEL key that `pcs booth setup` writes; we accept it.
+    "rhel_enable_authfile_accepted",
+    "rhel_enable_authfile_no_still_authenticates",
 ];
 
 /// Runs every case through the C `booth list -c` (see the module doc) and compares

@@ -57,7 +57,7 @@ fn run(cmd: &mut Command) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// Installs the debug build into a private prefix with src/dist/install-libbooth.sh and compiles
+/// Installs the debug build into a private prefix with src/dist/install.sh and compiles
 /// the examples with pkg-config's flags; returns the prefix (examples in `bin/`).
 fn prefix() -> &'static Path {
     static PREFIX: OnceLock<PathBuf> = OnceLock::new();
@@ -78,11 +78,10 @@ fn prefix() -> &'static Path {
             std::os::unix::fs::symlink(&path, from.join(name)).expect("stage");
         }
         run(Command::new("sh")
-            .arg(root.join("src/dist/install-libbooth.sh"))
-            .args(["--profile", "debug", "--prefix"])
+            .arg(root.join("src/dist/install.sh"))
             .arg(&prefix)
-            .arg("--from")
-            .arg(&from));
+            .env("BOOTHD", from.join("boothd"))
+            .env("SYSCONFDIR", prefix.join("etc")));
         let pc_path = prefix.join("lib/pkgconfig");
         let flags = run(Command::new("pkg-config")
             .args(["--cflags", "--libs", "libbooth"])

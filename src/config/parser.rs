@@ -209,6 +209,16 @@ impl Parser<'_> {
                     (!v.is_empty()).then(|| PathBuf::from(OsString::from_vec(v.to_vec())));
             }
             b"maxtimeskew" => self.maxtimeskew = atoi(v),
+            // RHEL's boothd and `pcs booth setup` write it; Debian's 1.0 rejects it. We
+            // accept it and always use a configured authfile (deliberate divergence).
+            b"enable-authfile" => {
+                if !v.eq_ignore_ascii_case(b"yes") {
+                    self.warnings.push(Warning::EnableAuthfileNotYes {
+                        line,
+                        value: lossy(v),
+                    });
+                }
+            }
             b"site" => self.member(MemberKind::Site, v, line)?,
             b"arbitrator" => self.member(MemberKind::Arbitrator, v, line)?,
             b"site-user" => self.run_as.site_user = safe_copy("site-user", v)?,

@@ -188,6 +188,14 @@ pub enum Warning {
         /// the ticket
         ticket: String,
     },
+    /// `enable-authfile` (written by `pcs`) with a value other than `yes`: RHEL's boothd
+    /// then ignores the authfile, booth-rs uses it anyway.
+    EnableAuthfileNotYes {
+        /// line of the key
+        line: usize,
+        /// the value as written
+        value: String,
+    },
 }
 
 impl fmt::Display for Warning {
@@ -205,6 +213,10 @@ impl fmt::Display for Warning {
             Warning::RenewalNotBeforeExpiry { ticket } => write!(
                 f,
                 "{ticket}: renewal-freq is not shorter than expire, the lease will run out before each renewal"
+            ),
+            Warning::EnableAuthfileNotYes { line, value } => write!(
+                f,
+                "enable-authfile = {value} in line {line}: booth-rs uses the authfile whenever one is configured"
             ),
         }
     }

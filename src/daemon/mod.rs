@@ -3,6 +3,7 @@
 
 pub mod child;
 pub mod conns;
+pub mod hooks;
 pub mod lockfile;
 pub mod notify;
 pub mod peers;
@@ -66,6 +67,7 @@ pub fn run(inv: &Invocation) -> i32 {
         Level::Info,
         format_args!("BOOTH {kind} {VERSION} daemon is starting"),
     );
+    log_timing_report(&log, &loaded);
     let cfg_name = loaded.config.name.clone();
     let info = |started| LockInfo {
         pid: std::process::id(),
@@ -136,6 +138,19 @@ pub fn run(inv: &Invocation) -> i32 {
     log.log(Level::Info, format_args!("exiting"));
     lock.remove();
     code
+}
+
+/// The start-up report of booth-rs (not in C): whether authentication is active
+/// (booth#114), each ticket's worst-case failover and the unsafe timer combinations.
+fn log_timing_report(log: &Logger, loaded: &setup::Loaded) {
+    let r = crate::timing::report(&loaded.config, loaded.key.is_some());
+    log.log(Level::Info, format_args!("{}", r.auth_line()));
+    for line in r.ticket_lines() {
+        log.log(Level::Info, format_args!("{line}"));
+    }
+    for w in &r.warnings {
+        log.log(Level::Warn, format_args!("{w}"));
+    }
 }
 
 /// The run-as user and group (surface.md §1.10): the configured values for this member's

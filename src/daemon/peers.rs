@@ -21,6 +21,13 @@ pub struct Peer {
     pub stats: PeerStats,
     /// Wall-clock epoch seconds of the last datagram from it.
     pub last_recv: Option<i64>,
+    /// Its clock minus ours, ms, from the timestamp of its last authenticated datagram
+    /// (one-way network delay included). `None` without authentication.
+    pub clock_offset_ms: Option<i64>,
+    /// True while a clock-offset warning about it stands.
+    clock_warned: bool,
+    /// Heard from since start or since it was reported down (event hooks).
+    pub up: bool,
     clock: PeerClock,
 }
 
@@ -33,9 +40,45 @@ impl Peer {
             addr,
             stats: PeerStats::default(),
             last_recv: None,
+            clock_offset_ms: None,
+            clock_warned: false,
+            up: false,
             clock: PeerClock::default(),
         }
     }
+
+    /// Whether its clock offset crossed `threshold_ms` (warn) or came back under half of
+    /// it (all clear) since the last call; `None` when nothing changed.
+    pub fn clock_event(&mut self, threshold_ms: i64) -> Option<ClockEvent> {
+        let off = self.clock_offset_ms?;
+        if !self.clock_warned && off.abs() > threshold_ms {
+            self.clock_warned = true;
+            Some(ClockEvent::Off(off))
+        } else if self.clock_warned && off.abs() <= threshold_ms / 2 {
+            self.clock_warned = false;
+            Some(ClockEvent::Back(off))
+        } else {
+            None
+        }
+    }
+}
+
+/// A change in a peer's clock offset worth a log line.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ClockEvent {
+    /// Beyond the threshold (ms).
+    Off(i64),
+    /// Back within half of it (ms).
+    Back(i64),
+}
+
+/// The sender's clock minus ours, ms: the packet's timestamp (seconds modulo 2^32, as on
+/// the wire) against our wall clock `now` when it arrived.
+pub fn clock_offset_ms(t: Timestamp, now: Duration) -> i64 {
+    let ours = Timestamp::from_unix(now);
+    let dsecs = i32::from_ne_bytes(t.secs.wrapping_sub(ours.secs).to_ne_bytes());
+    let dusecs = i64::from(t.usecs) - i64::from(ours.usecs);
+    (i64::from(dsecs) * 1_000_000 + dusecs).div_euclid(1000)
 }
 
 /// Why a datagram was dropped before the protocol saw it; each is logged and counted.
@@ -128,6 +171,11 @@ impl Peers {
                 p.stats.authfail = p.stats.authfail.wrapping_add(1);
                 return Err(Dropped::AuthFailed { peer, error });
             }
+            let ts = Timestamp {
+                secs: msg.header.secs,
+                usecs: msg.header.usecs,
+            };
+            p.clock_offset_ms = Some(clock_offset_ms(ts, now));
         }
         Ok((peer, msg))
     }
@@ -294,5 +342,35 @@ mod tests {
         ));
         let s = p.members[1].stats;
         assert_eq!((s.received, s.recv_errors, s.authfail), (4, 1, 2));
+    }
+
+    #[test]
+    fn clock_offset_comes_from_the_packet_timestamp() {
+        // A peer whose clock runs 3.25 s ahead signs its datagrams with its own time.
+        let key = AuthKey::parse(b"0123456789abcdef")
+            .expect("key")
+            .expect("on");
+        let mut p = peers(Some(key.clone()));
+        let mut buf = [0u8; 256];
+        let theirs = NOW + Duration::from_millis(3250);
+        let n = stat_from(SITE2, &mut buf, Some(&key), theirs);
+        p.receive(&buf[..n], real(), NOW).expect("accepted");
+        assert_eq!(p.members[1].clock_offset_ms, Some(3250));
+        assert_eq!(p.members[1].clock_event(1000), Some(ClockEvent::Off(3250)));
+        assert_eq!(p.members[1].clock_event(1000), None, "warned once");
+        let n = stat_from(SITE2, &mut buf, Some(&key), NOW + Duration::from_secs(1));
+        p.receive(&buf[..n], real(), NOW + Duration::from_millis(1100))
+            .expect("accepted");
+        assert_eq!(p.members[1].clock_offset_ms, Some(-100));
+        assert_eq!(p.members[1].clock_event(1000), Some(ClockEvent::Back(-100)));
+        // Behind, and across the wrap of the 32-bit seconds field.
+        let wrap = Duration::from_secs(1 << 32) + Duration::from_millis(500);
+        let t = Timestamp::from_unix(wrap - Duration::from_secs(2));
+        assert_eq!(clock_offset_ms(t, wrap), -2000);
+        // Without a key there is no timestamp to compare.
+        let mut plain = peers(None);
+        let n = stat_from(SITE2, &mut buf, None, NOW);
+        plain.receive(&buf[..n], real(), NOW).expect("accepted");
+        assert_eq!(plain.members[1].clock_offset_ms, None);
     }
 }

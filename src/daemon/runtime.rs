@@ -15,7 +15,8 @@ use nix::sys::signal::Signal;
 
 use super::child::{Children, Outcome, Spec};
 use super::conns::{self, ConnId, Conns};
-use super::peers::{Dropped, Peers};
+use super::hooks::{self, Event, Hooks};
+use super::peers::{ClockEvent, Dropped, Peers};
 use super::setup::Loaded;
 use super::signals::Signals;
 use crate::attrs::{self, TicketAttrs};
@@ -32,6 +33,8 @@ use crate::wire::{self, Body, CStrField, Cmd, Expect, Header, Message, ResultCod
 
 /// How long one `crm_ticket` may run before it is killed (C waits forever, §3.7).
 const CRM_TICKET_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long one event hook may run before it is killed.
+const HOOK_TIMEOUT: Duration = Duration::from_secs(30);
 /// Pause before a failed CIB write is tried again (C never retries; a lost revoke would
 /// leave Pacemaker running resources whose ticket the formation moved on).
 const CIB_RETRY: Duration = Duration::from_secs(1);
@@ -42,8 +45,15 @@ enum Job {
     Probe,
     Load(usize),
     Write(usize),
-    Attr { cmd: Command, tries_left: u32 },
+    Attr {
+        cmd: Command,
+        tries_left: u32,
+    },
     Handler(usize),
+    /// An event hook (booth-rs): only its exit status is logged.
+    Hook(String),
+    /// `crm_ticket -L` at start: tickets in the CIB the config no longer names.
+    Stale,
 }
 
 /// The `crm_ticket` bookkeeping of one ticket: one command at a time, newest state wins.
@@ -91,6 +101,17 @@ pub struct Runtime {
     origin: Instant,
     send_clock: SendClock,
     scratch: Vec<u8>,
+    /// Event hooks and what they compare against (booth-rs extras).
+    hooks: Hooks,
+    /// Last known leader of each ticket (address or `none`).
+    last_leader: Vec<String>,
+    /// Whether the last successful CIB write of each ticket granted it here.
+    granted_here: Vec<bool>,
+    /// A peer that should talk and is silent this long is down, seconds.
+    down_after_s: i64,
+    next_peer_check: Option<Instant>,
+    /// Clock offset that earns a warning, ms.
+    clock_threshold_ms: i64,
 }
 
 /// Binds the UDP and TCP sockets to the local member's address (wire.md §5.3, §5.4).
@@ -142,7 +163,32 @@ impl Runtime {
             max_skew: u32::try_from(loaded.config.maxtimeskew).unwrap_or(0),
         };
         let n = loaded.config.tickets.len();
+        let cfg = &loaded.config;
+        let hooks = Hooks::from_env(
+            std::env::var_os(hooks::DIR_ENV),
+            vec![
+                ("BOOTH_LOCAL", cfg.members[loaded.local].addr_text.clone()),
+                ("BOOTH_CONF_NAME", cfg.name.clone()),
+                ("BOOTH_CONF_PATH", cfg.path.clone()),
+            ],
+        );
+        let down_after_ms = cfg
+            .tickets
+            .iter()
+            .map(|t| {
+                u64::from(t.renewal_freq_ms) + u64::from(t.timeout_ms) * (u64::from(t.retries) + 1)
+            })
+            .max()
+            .unwrap_or(0);
+        let down_after_s = i64::try_from(down_after_ms.div_ceil(1000).max(1)).unwrap_or(i64::MAX);
+        let clock_threshold_ms = (i64::from(cfg.maxtimeskew) * 1000 / 4).max(1000);
         Ok(Runtime {
+            hooks,
+            last_leader: vec!["none".to_string(); n],
+            granted_here: vec![false; n],
+            down_after_s,
+            next_peer_check: None,
+            clock_threshold_ms,
             log,
             core,
             peers,
@@ -184,6 +230,17 @@ impl Runtime {
     pub fn run(&mut self, ready: &mut dyn FnMut(&Logger)) -> Exit {
         if self.is_site() {
             self.loads_pending = self.cib.len();
+        }
+        let programs = self.hooks.programs();
+        if let (Some(dir), false) = (&self.hooks.dir, programs.is_empty()) {
+            self.log.log(
+                Level::Info,
+                format_args!(
+                    "event hooks: {} program(s) in {}",
+                    programs.len(),
+                    dir.display()
+                ),
+            );
         }
         let now = self.now();
         self.core.start(now);
@@ -299,7 +356,107 @@ impl Runtime {
             self.core.handle_timeout(now);
         }
         self.drain_actions();
+        self.watch_events();
         None
+    }
+
+    // ---- event hooks, clock offsets (booth-rs extras) ----
+
+    /// Runs every hook program for `event` (without waiting) and logs it.
+    fn fire(&mut self, event: Event) {
+        self.log.log(Level::Info, format_args!("event {event}"));
+        for spec in self.hooks.specs(&event, wall_secs()) {
+            let job = Job::Hook(event.name().to_string());
+            if let Err((job, outcome)) =
+                self.children
+                    .spawn(&spec, Instant::now() + HOOK_TIMEOUT, job)
+            {
+                self.child_done(job, outcome, &[]);
+            }
+        }
+    }
+
+    /// Ticket moves and silent peers, compared with what was last seen.
+    fn watch_events(&mut self) {
+        let mut leading = false;
+        let mut leader_of = vec![false; self.peers.members.len()];
+        for t in 0..self.last_leader.len() {
+            let Some(v) = self.core.view(t) else { continue };
+            leading |= v.state == core::State::Leader;
+            let text = match v.leader {
+                Who::Unknown => continue,
+                Who::NoOne => "none".to_string(),
+                Who::Member(m) => {
+                    if let Some(l) = leader_of.get_mut(usize::from(m)) {
+                        *l = true;
+                    }
+                    match self.loaded.config.members.get(usize::from(m)) {
+                        Some(member) => member.addr_text.clone(),
+                        None => continue,
+                    }
+                }
+            };
+            if self.last_leader[t] != text {
+                self.last_leader[t] = text.clone();
+                let ticket = self.loaded.config.tickets[t].name.clone();
+                self.fire(Event::TicketMoved {
+                    ticket,
+                    leader: text,
+                });
+            }
+        }
+        let now = wall_secs();
+        let mut watching = false;
+        for (i, leads) in leader_of.into_iter().enumerate() {
+            let p = &self.peers.members[i];
+            if i == self.peers.local || !p.up {
+                continue;
+            }
+            let expected = leading || leads;
+            watching |= expected;
+            if hooks::peer_is_down(p.last_recv, now, expected, self.down_after_s) {
+                let silent_s = now - p.last_recv.unwrap_or(now);
+                let event = Event::PeerDown {
+                    peer: p.addr_text.clone(),
+                    arbitrator: p.arbitrator,
+                    silent_s,
+                };
+                self.peers.members[i].up = false;
+                self.fire(event);
+            }
+        }
+        self.next_peer_check = watching.then(|| Instant::now() + Duration::from_secs(1));
+    }
+
+    /// After a valid datagram from `peer`: peer-up, clock offset warnings.
+    fn peer_heard(&mut self, peer: usize) {
+        let threshold = self.clock_threshold_ms;
+        let Some(p) = self.peers.members.get_mut(peer) else {
+            return;
+        };
+        let addr = p.addr_text.clone();
+        let arbitrator = p.arbitrator;
+        let newly_up = !p.up;
+        p.up = true;
+        match p.clock_event(threshold) {
+            Some(ClockEvent::Off(ms)) => self.log.log(
+                Level::Warn,
+                format_args!(
+                    "clock of {addr} is off by {ms} ms (its packet timestamps against ours); keep the members' clocks in sync (NTP), packets older than maxtimeskew are refused"
+                ),
+            ),
+            Some(ClockEvent::Back(ms)) => self.log.log(
+                Level::Info,
+                format_args!("clock of {addr} is back in sync ({ms} ms)"),
+            ),
+            None => {}
+        }
+        if newly_up {
+            self.fire(Event::PeerUp {
+                peer: addr,
+                arbitrator,
+            });
+        }
     }
 
     /// Milliseconds until the earliest thing that is due; "forever" when nothing is.
@@ -314,6 +471,7 @@ impl Runtime {
             self.conns.next_deadline(),
             self.children.next_deadline(),
             self.cib.iter().filter_map(|q| q.retry_at).min(),
+            self.next_peer_check,
         ];
         for d in others.into_iter().flatten() {
             let left = d.saturating_duration_since(now_i);
@@ -343,7 +501,10 @@ impl Runtime {
             };
             let now_wall = wall_now();
             let msg = match self.peers.receive(&buf[..n], real, now_wall) {
-                Ok((peer, msg)) => self.check_ticket_message(peer, &msg),
+                Ok((peer, msg)) => {
+                    self.peer_heard(peer);
+                    self.check_ticket_message(peer, &msg)
+                }
                 Err(d) => {
                     let level = match d {
                         Dropped::AuthFailed { .. } | Dropped::UnknownSender { .. } => Level::Error,
@@ -756,6 +917,24 @@ impl Runtime {
                 ),
             );
         }
+        for (i, p) in self.peers.members.iter().enumerate() {
+            if i == self.peers.local {
+                continue;
+            }
+            let clock = p
+                .clock_offset_ms
+                .map_or("unknown (no authentication)".to_string(), |ms| {
+                    format!("{ms} ms")
+                });
+            self.log.log(
+                Level::Info,
+                format_args!(
+                    "peer {}: {}, clock offset {clock}",
+                    p.addr_text,
+                    if p.up { "up" } else { "not heard" }
+                ),
+            );
+        }
     }
 
     // ---- crm_ticket ----
@@ -765,8 +944,8 @@ impl Runtime {
             program: pacemaker::CRM_TICKET.into(),
             args: cmd.args.iter().map(OsString::from).collect(),
             stdin: cmd.stdin,
-            capture_stdout: matches!(job, Job::Probe | Job::Load(_)),
-            quiet_stderr: matches!(job, Job::Probe),
+            capture_stdout: matches!(job, Job::Probe | Job::Load(_) | Job::Stale),
+            quiet_stderr: matches!(job, Job::Probe | Job::Stale),
             ..Spec::default()
         };
         self.log.log(Level::Debug, format_args!("running {cmd}"));
@@ -860,6 +1039,9 @@ impl Runtime {
                     format_args!("{line}"),
                 );
                 self.crm_mode = Some(p.mode());
+                if self.is_site() {
+                    self.spawn_crm(pacemaker::all_tickets(), Job::Stale);
+                }
                 for t in 0..self.cib.len() {
                     self.pump_cib(t);
                 }
@@ -924,6 +1106,9 @@ impl Runtime {
                 self.cib[t].running = false;
                 if self.cib[t].rest.is_empty() {
                     self.core.handle_cib_written(now, t, ok);
+                    if ok {
+                        self.cib_written(t);
+                    }
                 }
                 self.pump_cib(t);
             }
@@ -947,8 +1132,57 @@ impl Runtime {
                 }
             }
             Job::Handler(t) => self.handler_step(t, &outcome),
+            Job::Hook(event) => {
+                if !outcome.success() {
+                    self.log.log(
+                        Level::Warn,
+                        format_args!("event hook for {event} {}", describe(&outcome)),
+                    );
+                }
+            }
+            Job::Stale => self.report_stale(&outcome, stdout),
         }
         self.drain_actions();
+    }
+
+    /// A CIB write of ticket `t` succeeded: ticket-granted / ticket-lost on a change.
+    fn cib_written(&mut self, t: usize) {
+        let granted = matches!(self.cib[t].last, Some(CibWrite::Grant { .. }));
+        if granted != self.granted_here[t] {
+            self.granted_here[t] = granted;
+            let ticket = self.loaded.config.tickets[t].name.clone();
+            self.fire(if granted {
+                Event::TicketGranted { ticket }
+            } else {
+                Event::TicketLost { ticket }
+            });
+        }
+    }
+
+    /// booth#135: tickets this configuration once managed (their `booth-cfg-name` is
+    /// ours) that it no longer names, with the command that removes one safely.
+    fn report_stale(&mut self, outcome: &Outcome, stdout: &[u8]) {
+        if !outcome.success() {
+            self.log.log(
+                Level::Debug,
+                format_args!("crm_ticket -q (all tickets) {}", describe(outcome)),
+            );
+            return;
+        }
+        let cfg = &self.loaded.config;
+        let names: Vec<&str> = cfg.tickets.iter().map(|t| t.name.as_str()).collect();
+        for s in pacemaker::stale_tickets(stdout, &cfg.name, &names) {
+            self.log.log(
+                Level::Warn,
+                format_args!(
+                    "ticket {} is in the CIB with booth-cfg-name={} but {} no longer names it; once nothing depends on it, remove it with: {}",
+                    s.name,
+                    cfg.name,
+                    cfg.path,
+                    s.cleanup_command()
+                ),
+            );
+        }
     }
 
     // ---- before-acquire-handler ----

@@ -41,7 +41,11 @@ pub fn load(path: &[u8], forced: Option<&str>, log: &Logger) -> Result<Loaded, i
     })?;
     // The warnings C does not print (port after members, ...) are worth a daemon log line.
     for w in &config.warnings {
-        if !matches!(w, config::Warning::EvenMemberCount(_)) {
+        // renewal-freq >= expire is part of the timing report (crate::timing).
+        if !matches!(
+            w,
+            config::Warning::EvenMemberCount(_) | config::Warning::RenewalNotBeforeExpiry { .. }
+        ) {
             log.log(Level::Warn, format_args!("{w}"));
         }
     }
