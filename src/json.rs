@@ -6,6 +6,8 @@
 
 use std::fmt::Write as _;
 
+use crate::listing::{self, Leader};
+
 /// A JSON string literal.
 fn string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
@@ -31,95 +33,42 @@ fn opt(s: Option<&str>) -> String {
     s.map_or_else(|| "null".to_string(), string)
 }
 
-/// One line of `booth list` (surface.md §2.6).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ListedTicket {
-    pub name: String,
-    /// The leader's address; `None` for `NONE` (unknown) and `none` (revoked).
-    pub leader: Option<String>,
-    /// `member`, `unknown` (`NONE`) or `none` (explicitly no one).
-    pub leader_status: &'static str,
-    /// `%F %T` in the daemon's time zone, `INF` for manual tickets.
-    pub expires: Option<String>,
-    pub commit_pending_until: Option<String>,
-    pub manual: bool,
-}
-
-/// Parses `booth list` text: ticket lines, then the optional WARNING lines. Lines that
-/// fit neither are returned as errors (the text format is a contract, wire.md §7.1).
-pub fn parse_list(text: &str) -> Result<(Vec<ListedTicket>, Vec<String>), String> {
-    let mut tickets = Vec::new();
-    let mut warnings = Vec::new();
-    for line in text.lines() {
-        if line.is_empty() {
-            continue;
-        }
-        if let Some(w) = line.strip_prefix("WARNING: ") {
-            warnings.push(w.to_string());
-            continue;
-        }
-        let rest = line
-            .strip_prefix("ticket: ")
-            .ok_or_else(|| format!("unexpected list line {line:?}"))?;
-        let (name, rest) = rest
-            .split_once(", leader: ")
-            .ok_or_else(|| format!("no leader in {line:?}"))?;
-        let (rest, manual) = match rest.strip_suffix(" [manual mode]") {
-            Some(r) => (r, true),
-            None => (rest, false),
-        };
-        let (leader, rest) = match rest.split_once(", expires: ") {
-            Some((l, e)) => (l, Some(e)),
-            None => (rest, None),
-        };
-        let (expires, pending) = match rest {
-            None => (None, None),
-            Some(e) => match e.split_once(" (commit pending until ") {
-                Some((exp, p)) => (
-                    Some(exp.to_string()),
-                    Some(p.strip_suffix(')').unwrap_or(p).to_string()),
-                ),
-                None => (Some(e.to_string()), None),
-            },
-        };
-        let (leader, leader_status) = match leader {
-            "NONE" => (None, "unknown"),
-            "none" => (None, "none"),
-            addr => (Some(addr.to_string()), "member"),
-        };
-        tickets.push(ListedTicket {
-            name: name.to_string(),
-            leader,
-            leader_status,
-            expires,
-            commit_pending_until: pending,
-            manual,
-        });
-    }
-    Ok((tickets, warnings))
-}
-
 /// `booth list` as JSON: `{"tickets":[…],"warnings":[…]}`.
 pub fn list(text: &str) -> Result<String, String> {
-    let (tickets, warnings) = parse_list(text)?;
+    let tickets = listing::parse_list(text).map_err(|e| e.to_string())?;
     let mut out = String::from("{\"tickets\":[");
     for (i, t) in tickets.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
+        let (leader, status) = match &t.leader {
+            Leader::Member(a) => (Some(a.as_str()), "member"),
+            Leader::Unknown => (None, "unknown"),
+            Leader::NoOne => (None, "none"),
+        };
         let _ = write!(
             out,
             "{{\"name\":{},\"leader\":{},\"leader_status\":{},\"expires\":{},\"commit_pending_until\":{},\"manual\":{}}}",
             string(&t.name),
-            opt(t.leader.as_deref()),
-            string(t.leader_status),
+            opt(leader),
+            string(status),
             opt(t.expires.as_deref()),
             opt(t.commit_pending_until.as_deref()),
             t.manual
         );
     }
     out.push_str("],\"warnings\":[");
-    let w: Vec<String> = warnings.iter().map(|w| string(w)).collect();
+    let w: Vec<String> = tickets
+        .iter()
+        .filter(|t| t.granted_to.len() > 1)
+        .map(|t| {
+            string(&format!(
+                "The ticket {} is granted to multiple sites: {}. Revoke the ticket from the faulty sites.",
+                t.name,
+                t.granted_to.join(", ")
+            ))
+        })
+        .collect();
     out.push_str(&w.join(","));
     out.push_str("]}\n");
     Ok(out)
@@ -128,65 +77,29 @@ pub fn list(text: &str) -> Result<String, String> {
 /// `booth peers` as JSON: `{"peers":[{type, address, last_recv, counters…}]}`.
 /// `last_recv` is `null` for a peer never heard from (C prints the epoch).
 pub fn peers(text: &str) -> Result<String, String> {
+    let peers = listing::parse_peers(text).map_err(|e| e.to_string())?;
     let mut out = String::from("{\"peers\":[");
-    let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
-    if lines.len() % 3 != 0 {
-        return Err(format!(
-            "peers text has {} lines, not 3 per peer",
-            lines.len()
-        ));
-    }
-    for (i, chunk) in lines.chunks(3).enumerate() {
-        let [head, sent, recv] = chunk else {
-            return Err("incomplete peer".into());
-        };
-        let (kind, rest) = head
-            .split_once(' ')
-            .ok_or_else(|| format!("bad peer line {head:?}"))?;
-        let (addr, last) = rest
-            .trim_start()
-            .split_once(", last recv: ")
-            .ok_or_else(|| format!("bad peer line {head:?}"))?;
-        // Never heard: the epoch in the daemon's zone, i.e. 1969-12-31 or 1970-01-01.
-        let last =
-            (!last.starts_with("1970-01-01") && !last.starts_with("1969-12-31")).then_some(last);
-        let nums = |line: &str, prefix: &str, keys: &[&str]| -> Result<Vec<u64>, String> {
-            let body = line
-                .trim_start()
-                .strip_prefix(prefix)
-                .ok_or_else(|| format!("expected {prefix:?} in {line:?}"))?;
-            let fields: Vec<&str> = body.split(' ').collect();
-            if fields.len() != keys.len() {
-                return Err(format!("bad counters {line:?}"));
-            }
-            fields
-                .iter()
-                .zip(keys)
-                .map(|(f, k)| {
-                    f.strip_prefix(k)
-                        .and_then(|v| v.parse().ok())
-                        .ok_or_else(|| format!("bad counter {f:?} in {line:?}"))
-                })
-                .collect()
-        };
-        let s = nums(sent, "Sent ", &["pkts:", "error:", "resends:"])?;
-        let r = nums(recv, "Recv ", &["pkts:", "error:", "authfail:", "invalid:"])?;
+    for (i, p) in peers.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
+        // Never heard: the epoch in the daemon's zone, i.e. 1969-12-31 or 1970-01-01.
+        let last = (!p.last_recv.starts_with("1970-01-01")
+            && !p.last_recv.starts_with("1969-12-31"))
+        .then_some(p.last_recv.as_str());
         let _ = write!(
             out,
             "{{\"type\":{},\"address\":{},\"last_recv\":{},\"sent\":{},\"sent_errors\":{},\"resends\":{},\"received\":{},\"recv_errors\":{},\"authfail\":{},\"invalid\":{}}}",
-            string(kind),
-            string(addr),
+            string(if p.arbitrator { "arbitrator" } else { "site" }),
+            string(&p.addr),
             opt(last),
-            s[0],
-            s[1],
-            s[2],
-            r[0],
-            r[1],
-            r[2],
-            r[3]
+            p.sent,
+            p.sent_errors,
+            p.resends,
+            p.received,
+            p.recv_errors,
+            p.authfail,
+            p.invalid
         );
     }
     out.push_str("]}\n");

@@ -261,3 +261,67 @@ fn mask_hides_times_and_pids_only() {
         "ticket: tA, leader: NONE\n"
     );
 }
+
+/// issue 10 extras on the command line: `boothd check-config` reports the timings and
+/// warnings of a config (exit 0) or C's config error (exit 1); `--json` is refused where
+/// it means nothing; C knows neither and says so (unknown operation), as before.
+#[test]
+fn check_config_and_json_flag() {
+    let d = dirs("extras");
+    let conf = d.root.join("t.conf");
+    fs::write(
+        &conf,
+        "site = 127.0.0.1\nsite = 127.0.0.2\narbitrator = 127.0.0.3\n\
+         ticket = \"tA\"\n    expire = 20\n    timeout = 2\n    retries = 3\n",
+    )
+    .expect("write conf");
+    let conf = conf.display().to_string();
+    let out = run_in(
+        &d.ours,
+        "boothd",
+        &["check-config".into(), "-c".into(), conf.clone()],
+    );
+    assert_eq!(out.code, 0, "{out}");
+    assert!(out.stdout.contains("authentication is OFF"), "{out}");
+    assert!(out.stdout.contains("tA"), "{out}");
+    // acquire-after 0 is below the 2 s the timing report asks for.
+    assert!(out.stdout.contains("WARNING: "), "{out}");
+
+    let bad = d.root.join("bad.conf");
+    fs::write(&bad, "site = 127.0.0.1\nbogus = 1\n").expect("write conf");
+    let bad = bad.display().to_string();
+    let out = run_in(
+        &d.ours,
+        "boothd",
+        &["check-config".into(), "-c".into(), bad],
+    );
+    assert_eq!(out.code, 1, "{out}");
+    assert!(out.stderr.contains("cannot read config"), "{out}");
+
+    let out = run_in(
+        &d.ours,
+        "booth",
+        &[
+            "grant".into(),
+            "--json".into(),
+            "-c".into(),
+            conf.clone(),
+            "tA".into(),
+        ],
+    );
+    assert_eq!(out.code, 1, "{out}");
+    assert_eq!(
+        out.stderr,
+        "use \"--json\" only for list, peers and status\n"
+    );
+
+    if c_available() {
+        let out = run_in(&d.c, "boothd", &["check-config".into(), "-c".into(), conf]);
+        assert_eq!(out.code, 1, "{out}");
+        assert!(
+            out.stderr
+                .contains("client operation \"check-config\" is unknown"),
+            "{out}"
+        );
+    }
+}

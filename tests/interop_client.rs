@@ -966,8 +966,18 @@ fn daemon_oracle(cases: &[Case], spec: impl Fn(&Impl) -> Spec, auth: bool, known
                 k.name
             ));
         } else if !same && !known.contains(&k.name) {
+            let logs: String = fo
+                .names()
+                .iter()
+                .map(|n| {
+                    let log = fo.daemon_log(n);
+                    let tail: Vec<&str> = log.lines().rev().take(25).collect();
+                    let tail: Vec<&str> = tail.into_iter().rev().collect();
+                    format!("--- our {n}'s log, last lines:\n{}\n", tail.join("\n"))
+                })
+                .collect();
             report.push(format!(
-                "CASE {} (auth {auth}): C daemon and ours differ\n=== C daemon: {}\n=== our daemon: {}",
+                "CASE {} (auth {auth}): C daemon and ours differ\n=== C daemon: {}\n=== our daemon: {}\n{logs}",
                 k.name, a.3, b.3
             ));
         }

@@ -460,3 +460,48 @@ fn handler_that_never_exits_does_not_stall_our_daemon() {
     );
     assert!(l.starts_with("ticket: tA, leader: "), "{l}");
 }
+
+/// issue 10: `--json` for list, peers and status, against our daemon and the C daemon
+/// (the JSON is read from the C-compatible text, so both serve it); the plain text
+/// stays what it was.
+#[test]
+fn json_output_against_both_daemons() {
+    skip_unless_ready!();
+    let f = Formation::new(with_ours(spec(2, 1), &["site1"]));
+    let out = grant(&f, &Impl::c(), "site1");
+    assert_eq!(out.code, 0, "{out}");
+    assert!(wait_all_agree(
+        &f,
+        &["site1", "site2", "arb1"],
+        &f.addr("site1"),
+        Duration::from_secs(5)
+    ));
+    let ours = Impl::ours();
+    for node in ["site1", "site2"] {
+        let conf = f.conf(node);
+        let out = f.booth(&ours, node, &["list", "--json", "-c", &conf]);
+        assert_eq!(out.code, 0, "{out}");
+        let want = format!(
+            "{{\"tickets\":[{{\"name\":\"tA\",\"leader\":\"{}\",\"leader_status\":\"member\",\"expires\":\"",
+            f.addr("site1")
+        );
+        assert!(out.stdout.starts_with(&want), "{node}: {out}");
+        let out = f.booth(&ours, node, &["peers", "-c", &conf, "--json"]);
+        assert_eq!(out.code, 0, "{out}");
+        assert!(out.stdout.starts_with("{\"peers\":[{\"type\":\""), "{out}");
+        assert_eq!(out.stdout.matches("\"address\"").count(), 2, "{out}");
+        let lock = f.node(node).lock().display().to_string();
+        let out = f.client(
+            &ours,
+            "booth",
+            node,
+            &["status", "--json", "-c", &conf, "-l", &lock],
+        );
+        assert_eq!(out.code, 0, "{out}");
+        assert!(
+            out.stdout
+                .starts_with("{\"status\":\"running\",\"exit_code\":0,\"booth_lockpid\":"),
+            "{out}"
+        );
+    }
+}

@@ -67,6 +67,9 @@ pub enum Mode {
     Status,
     Client(ClientOp),
     Geostore(AttrOp),
+    /// `boothd check-config`: parse the configuration and print its timing report
+    /// (booth-rs only; C has no such mode and calls it an unknown operation).
+    CheckConfig,
 }
 
 /// A parsed command line. Text values are raw bytes as given (argv need not be UTF-8);
@@ -88,6 +91,8 @@ pub struct Invocation {
     pub options: u32,
     pub attr_name: Vec<u8>,
     pub attr_value: Vec<u8>,
+    /// `--json` (booth-rs only, list/peers/status): print JSON instead of C's text.
+    pub json: bool,
 }
 
 pub use crate::log::Level;
@@ -210,11 +215,44 @@ fn fits(value: &[u8], buflen: usize, what: &str) -> Result<Vec<u8>, Early> {
 /// Parses argv (`argv[0]` included). `resolve` turns a `-s` host name into an IPv4 literal
 /// (C: `getaddrinfo` with AF_INET), `None` if it does not resolve.
 pub fn parse(argv: &[Vec<u8>], resolve: &dyn Fn(&[u8]) -> Option<String>) -> Parsed {
+    // `--json` is ours alone: taken out before C's parsing sees it, so every other
+    // command line parses exactly as with C (which has no long options at all).
+    let json = argv.iter().skip(2).any(|a| a == JSON_FLAG);
+    let stripped: Vec<Vec<u8>>;
+    let argv = if json {
+        stripped = argv
+            .iter()
+            .enumerate()
+            .filter(|(i, a)| *i < 2 || *a != JSON_FLAG)
+            .map(|(_, a)| a.clone())
+            .collect();
+        &stripped[..]
+    } else {
+        argv
+    };
     match parse_inner(argv, resolve) {
+        Ok(mut inv) if json => {
+            if !matches!(
+                inv.mode,
+                Mode::Status | Mode::Client(ClientOp::List | ClientOp::Peers)
+            ) {
+                return Parsed::Exit(
+                    vec![Say::Stderr(
+                        b"use \"--json\" only for list, peers and status\n".to_vec(),
+                    )],
+                    1,
+                );
+            }
+            inv.json = true;
+            Parsed::Run(inv)
+        }
         Ok(inv) => Parsed::Run(inv),
         Err((lines, code)) => Parsed::Exit(lines, code),
     }
 }
+
+/// The one long option booth-rs adds (machine-readable output).
+const JSON_FLAG: &[u8] = b"--json";
 
 fn parse_inner(
     argv: &[Vec<u8>],
@@ -231,6 +269,7 @@ fn parse_inner(
         Geostore,
         Daemon,
         Status,
+        CheckConfig,
         Client,
     }
     let (kind, op, mut optind): (Kind, &[u8], usize) = if geostore {
@@ -239,6 +278,8 @@ fn parse_inner(
         (Kind::Daemon, &[][..], 2)
     } else if argc > 1 && arg1 == b"status" {
         (Kind::Status, &[][..], 2)
+    } else if argc > 1 && arg1 == b"check-config" {
+        (Kind::CheckConfig, &[][..], 2)
     } else if argc > 1 && arg1 == b"client" {
         if argc < 3 {
             return Err((vec![Say::Stdout(booth_usage().into_bytes())], 1));
@@ -265,6 +306,7 @@ fn parse_inner(
     let mode = match kind {
         Kind::Daemon => Mode::Daemon,
         Kind::Status => Mode::Status,
+        Kind::CheckConfig => Mode::CheckConfig,
         Kind::Client => Mode::Client(match op {
             b"list" => ClientOp::List,
             b"grant" => ClientOp::Grant,
@@ -306,6 +348,7 @@ fn parse_inner(
         options: 0,
         attr_name: Vec::new(),
         attr_value: Vec::new(),
+        json: false,
     };
 
     // glibc getopt with permutation. `skipped` holds the non-options passed over so far;
@@ -466,7 +509,7 @@ fn apply_option(
             let allowed = match inv.mode {
                 Mode::Client(_) | Mode::Geostore(_) => true,
                 Mode::Daemon => inv.debug > 0,
-                Mode::Status => false,
+                Mode::Status | Mode::CheckConfig => false,
             };
             if !allowed {
                 return Err(log_exit("\"-s\" not allowed in daemon mode."));

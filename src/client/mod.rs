@@ -75,6 +75,7 @@ pub fn main(argv: Vec<Vec<u8>>) -> i32 {
     match inv.mode {
         Mode::Daemon => crate::daemon::run(&inv),
         Mode::Status => status::run(&inv, &logger),
+        Mode::CheckConfig => check_config(&inv, &logger),
         Mode::Client(_) | Mode::Geostore(_) => {
             match conf::load(&inv, &logger, conf::Role::Client) {
                 Ok(loaded) => match loaded.local {
@@ -88,6 +89,32 @@ pub fn main(argv: Vec<Vec<u8>>) -> i32 {
                 Err(_) => 1,
             }
         }
+    }
+}
+
+/// `boothd check-config [-c FILE]` (booth-rs): the configuration parsed as the daemon
+/// reads it, then its timing report and warnings on stdout (issue #10); exit 0 when
+/// the daemon would accept it, 1 (with C's messages) when not.
+fn check_config(inv: &args::Invocation, logger: &Logger) -> i32 {
+    match conf::read(&inv.config, logger) {
+        Ok((config, key)) => {
+            let report = crate::timing::report(&config, key.is_some());
+            let mut text = format!("{}\n", report.auth_line());
+            for l in report.ticket_lines() {
+                text.push_str(&l);
+                text.push('\n');
+            }
+            for w in &report.warnings {
+                text.push_str(&format!("WARNING: {w}\n"));
+            }
+            print_text(text.as_bytes());
+            0
+        }
+        Err(conf::LoadError::Config) => {
+            logger.error("cannot read config");
+            1
+        }
+        Err(_) => 1,
     }
 }
 
@@ -139,6 +166,24 @@ fn run_client(inv: &args::Invocation, mut s: Session) -> i32 {
     let rv = match inv.mode {
         Mode::Client(op @ (ClientOp::List | ClientOp::Peers)) => {
             match s.query(&req, Query::Booth(op)) {
+                Ok(reply) if inv.json => {
+                    let text = String::from_utf8_lossy(&reply.text);
+                    let json = match op {
+                        ClientOp::List => crate::json::list(&text),
+                        _ => crate::json::peers(&text),
+                    };
+                    match json {
+                        Ok(j) => print_text(j.as_bytes()),
+                        Err(e) => {
+                            s.log.error(&format!(
+                                "cannot read the daemon's reply as {}: {e}",
+                                op.name()
+                            ));
+                            return 1;
+                        }
+                    }
+                    s.test_reply(reply.result, op, &req.ticket, req.options)
+                }
                 Ok(reply) => {
                     print_text(&reply.text);
                     s.test_reply(reply.result, op, &req.ticket, req.options)

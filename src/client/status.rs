@@ -18,7 +18,16 @@ const NOT_RUNNING: i32 = 7;
 const ERROR: i32 = 1;
 
 pub fn run(inv: &Invocation, log: &Logger) -> i32 {
-    let (code, reason) = status(inv, log);
+    let mut out = Vec::new();
+    let (code, reason) = status(inv, log, &mut out);
+    let mut stdout = std::io::stdout();
+    if inv.json {
+        let text = String::from_utf8_lossy(&out);
+        let _ = stdout.write_all(crate::json::status(&text, code).as_bytes());
+    } else {
+        let _ = stdout.write_all(&out);
+    }
+    let _ = stdout.flush();
     if let Some(reason) = reason {
         log.debug(&format!("not running: {reason}"));
         if inv.foreground {
@@ -28,7 +37,9 @@ pub fn run(inv: &Invocation, log: &Logger) -> i32 {
     code
 }
 
-fn status(inv: &Invocation, log: &Logger) -> (i32, Option<&'static str>) {
+/// Decides the status; what C prints on stdout goes into `out` (written by the caller,
+/// as text or, with `--json`, as JSON).
+fn status(inv: &Invocation, log: &Logger, out: &mut Vec<u8>) -> (i32, Option<&'static str>) {
     let loaded = match conf::load(inv, log, Role::Status) {
         Ok(l) => l,
         Err(_) => return (ERROR, Some("Error reading configuration.")),
@@ -52,9 +63,7 @@ fn status(inv: &Invocation, log: &Logger) -> (i32, Option<&'static str>) {
         Query::NotLocked => return (NOT_RUNNING, Some("PID file not locked.")),
         Query::Locked { pid, line } => (pid, line),
     };
-    let mut out = std::io::stdout();
     let _ = write!(out, "booth_lockpid={pid} ");
-    let _ = out.flush();
     let Some(data) = data else {
         return (ERROR, Some("Cannot read lockfile data."));
     };
@@ -67,8 +76,7 @@ fn status(inv: &Invocation, log: &Logger) -> (i32, Option<&'static str>) {
     line.extend_from_slice(b"' ");
     line.extend_from_slice(&data);
     line.push(b'\n');
-    let _ = out.write_all(&line);
-    let _ = out.flush();
+    out.extend_from_slice(&line);
     if inv.foreground {
         eprintln!(
             "Booth at {} port {} seems to be running.",

@@ -103,10 +103,33 @@ impl Core {
         if !self.tickets[ti].in_election {
             self.reply(now, ti, s, code::MY_INDEX, code::STATUS);
         }
+        // booth-rs: a member that started after our own STATUS round never answered it,
+        // which would keep us in quarantine for a whole lease (refusing the votes C
+        // gives at once). Ask it for its view now; its MY_INDEX ends the quarantine
+        // once every member has told us (a C peer answers a STATUS at any time).
+        let t = &self.tickets[ti];
+        if now.mono < t.quarantine_until && t.status_heard & (1 << s) == 0 {
+            let m = self.build(now, ti, code::STATUS, 0, false);
+            self.out.push_back(super::Action::Send {
+                to: usize::from(s),
+                msg: m,
+            });
+        }
     }
 
     /// §7.2
     fn on_my_index(&mut self, now: Now, ti: usize, s: u8, l: Who, msg: &Msg) {
+        if msg.request == code::STATUS {
+            let heard = self.tickets[ti].status_heard | (1 << s);
+            let all = self.all_replied(heard);
+            let t = &mut self.tickets[ti];
+            t.status_heard = heard;
+            if all {
+                // every member told us its view (each MY_INDEX is adopted below as
+                // usual): the leases we acked before a restart are known again
+                t.quarantine_until = 0;
+            }
+        }
         let me = self.me();
         let v = self.decode_valid(msg.valid_for);
         let expired = v == 0;

@@ -56,6 +56,7 @@ impl Core {
         t.running = true;
         t.started_at = now.mono;
         t.quarantine_until = now.mono + p.expire + Ticket::drift_margin(p.expire);
+        t.status_heard = 1 << self.local;
         if self.members[self.local].kind == super::Kind::Site {
             if let Some(c) = loaded {
                 let owner = if c.owner == Msg::NO_ONE {

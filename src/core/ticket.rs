@@ -107,6 +107,9 @@ pub struct Ticket {
     /// Until this instant a freshly started node, which forgot the leases it acked
     /// before, votes only in ADMIN/STEPDOWN elections or for the leader it knows.
     pub quarantine_until: Ms,
+    /// Members that answered our STATUS since the start (self included): when all have,
+    /// the quarantine ends however late the answers came.
+    pub status_heard: u16,
     /// Our last round's tally named another winner whose heartbeat has not come yet.
     pub awaiting_winner: bool,
 }
@@ -151,6 +154,7 @@ impl Ticket {
             cib_granted: false,
             votes_cast: [None; 8],
             quarantine_until: 0,
+            status_heard: 0,
             awaiting_winner: false,
         }
     }
