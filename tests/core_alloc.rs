@@ -142,6 +142,13 @@ fn ten_thousand_renewals_allocate_nothing() {
     pump(&mut cores, &mut net, t, &mut updates);
 
     COUNTED.with(|c| c.set(true));
+    // The counter must see this thread: one deliberate allocation.
+    let before = ALLOCS.load(Ordering::Relaxed);
+    drop(std::hint::black_box(Box::new(0u64)));
+    assert!(
+        ALLOCS.load(Ordering::Relaxed) > before,
+        "the counter sees this thread's allocations"
+    );
     let mut warm = None;
     while updates < 10_010 {
         if updates == 10 && warm.is_none() {
