@@ -62,7 +62,7 @@ fn cmd(bytes: &[u8]) -> String {
 type Seeds = BTreeMap<String, Vec<u8>>;
 
 /// `datagram`: mode (bit 0 auth, bits 2-3 local) + the datagram; one per distinct
-/// (capture kind, receiver, opcode), and the hostile ones.
+/// (capture kind, receiver, opcode), the hostile ones, and streams (mode bit 4).
 fn datagram_seeds(all: &[(String, Vec<Captured>)]) -> Seeds {
     let mut out = Seeds::new();
     for (name, msgs) in all {
@@ -79,6 +79,26 @@ fn datagram_seeds(all: &[(String, Vec<Captured>)]) -> Seeds {
             let mut seed = vec![mode];
             seed.extend_from_slice(&m.bytes);
             out.entry(key).or_insert(seed);
+        }
+    }
+    // Streams: what each member received in an auth capture, in order, then the first
+    // datagram again (a replay).
+    for (name, msgs) in all.iter().filter(|(n, _)| n.starts_with("auth")) {
+        for local in 0..3 {
+            let mode = 0x11 | u8::try_from(local << 2).unwrap_or(0);
+            let mut seed = vec![mode];
+            let got: Vec<&Captured> = msgs
+                .iter()
+                .filter(|m| m.role == Role::Datagram && member(m.dst.ip()) == local)
+                .take(40)
+                .collect();
+            for m in got.iter().chain(got.first()) {
+                seed.extend_from_slice(&u16::try_from(m.bytes.len()).unwrap_or(0).to_be_bytes());
+                seed.extend_from_slice(&m.bytes);
+            }
+            if !got.is_empty() {
+                out.insert(format!("stream-{name}-to{local}"), seed);
+            }
         }
     }
     for (name, bytes) in hostile() {

@@ -2,7 +2,8 @@
 //!
 //! Input: a mode byte, then the datagram. Mode bit 0: auth on; bit 1: sign the datagram
 //! with the formation's key first (so that the fuzzer gets past the MAC); bits 2-3: which
-//! member is local. Properties: nothing panics; whatever `decode` accepts, for any
+//! member is local; bit 4: the rest is a stream of datagrams (`len: u16 BE` + bytes
+//! each) into the same receiver, so that replays meet the per-peer clocks. Properties: nothing panics; whatever `decode` accepts, for any
 //! receiver shape, `encode` gives back byte for byte; the framers agree with the header
 //! checks; `Peers::receive` counts the datagram exactly where the daemon's `booth peers`
 //! says it does (unknown sender: nowhere, C crashes on `from = NO_ONE`).
@@ -19,7 +20,27 @@ fuzz_target!(|data: &[u8]| {
     };
     let auth_on = mode & 1 != 0;
     let local = usize::from((mode >> 2) & 3) % 3;
-    let mut buf = rest.to_vec();
+    let mut peers = booth_fuzz::peers(auth_on, local);
+    if mode & 0x10 == 0 {
+        one(&mut peers, rest, mode, booth_fuzz::wall());
+        return;
+    }
+    // A stream of datagrams into the same receiver (per-peer clocks: replays, old
+    // timestamps), each `len: u16 BE` + bytes, the wall clock 0.1 s later each time.
+    let mut u = booth_fuzz::Bytes(rest);
+    let mut wall = booth_fuzz::wall();
+    while !u.is_empty() {
+        let len = usize::from(u.u16());
+        one(&mut peers, u.take(len), mode, wall);
+        wall += std::time::Duration::from_millis(100);
+    }
+});
+
+/// One datagram into the codec and into `peers`, received at wall-clock time `wall`.
+fn one(peers: &mut booth::daemon::peers::Peers, bytes: &[u8], mode: u8, wall: std::time::Duration) {
+    let auth_on = peers.key.is_some();
+    let local = peers.local;
+    let mut buf = bytes.to_vec();
     if auth_on && mode & 2 != 0 && buf.len() >= HEADER_LEN + wire::consts::TRAILER_LEN {
         let signed = buf.len() - wire::consts::TRAILER_LEN;
         auth::sign(&booth_fuzz::key(), &mut buf, signed).expect("room for the trailer");
@@ -28,10 +49,9 @@ fuzz_target!(|data: &[u8]| {
 
     codec(buf, auth_on);
 
-    let mut peers = booth_fuzz::peers(auth_on, local);
     let before: Vec<_> = peers.members.iter().map(|p| p.stats).collect();
     let real = booth_fuzz::addr((local + 1) % 3);
-    let r = peers.receive(buf, real, booth_fuzz::wall());
+    let r = peers.receive(buf, real, wall);
     let after: Vec<_> = peers.members.iter().map(|p| p.stats).collect();
     let from = wire::peek_from(buf);
     match &r {
@@ -63,7 +83,7 @@ fuzz_target!(|data: &[u8]| {
     if let Err(d) = &r {
         let _ = d.to_string();
     }
-});
+}
 
 /// Every receiver's decode of `buf`: accepted means re-encodable to the same bytes.
 fn codec(buf: &[u8], auth_on: bool) {
