@@ -326,7 +326,7 @@ impl Run {
             trace(|| format!("  [{ti}] {v:?}"));
             let auto = self.core.ticket_params(ti).map(|p| p.mode) == Some(Mode::Auto);
             // Manual tickets: a vote request for a manual ticket held here leaves it
-            // LEADER with no leader, as in C (tests/core_fuzz_findings.rs).
+            // LEADER with no leader, as in C (tests/fuzz_findings.rs).
             if v.state == State::Leader && auto {
                 assert_eq!(v.leader, Who::Member(u8::try_from(self.local).unwrap_or(9)));
             }

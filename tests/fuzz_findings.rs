@@ -1,6 +1,6 @@
-//! What fuzz/fuzz_targets/core_datagrams.rs found in the core, each as the shortest
-//! sequence of inputs that shows it, through the public API only. A finding the core
-//! has not fixed yet is `#[ignore = "…"]`: remove the ignore when it passes.
+//! What the fuzz targets (fuzz/fuzz_targets) found, each as the shortest input that shows
+//! it, through the public API only. A finding not fixed yet is `#[ignore = "…"]`: remove
+//! the ignore when it passes. A deliberate difference is pinned as it is.
 
 use booth::core::{
     code, Action, CibTicket, CibWrite, ClientRequest, Core, Kind, Member, Mode, Msg, Name, Now,
@@ -123,4 +123,23 @@ fn vote_request_for_a_held_manual_ticket_keeps_it_revocable() {
         wrong.push("revoke of a ticket granted in the CIB answered TICKET_IDLE".into());
     }
     assert!(wrong.is_empty(), "{}", wrong.join("; "));
+}
+
+/// fuzz/config: C computes `timeout * (retries + 1) < renewal-freq` in `int`, so a huge
+/// `timeout` wraps negative and passes; the parser reproduces that (surface.md §1.5) and
+/// accepts the file, but the core checks in 64 bits and refuses it, so our boothd stops
+/// at startup with the core's message where C starts with a nonsense timeout. Pinned as
+/// a deliberate difference: a file that only C's overflow lets through is refused.
+#[test]
+fn a_timeout_that_wraps_c_int_is_accepted_by_the_parser_and_refused_by_the_core() {
+    let text = "site = 10.0.0.1\nticket = \"tA\"\ntimeout = 150888898888844\n";
+    let cfg = booth::config::parse(text, "/etc/booth/booth.conf").expect("C accepts it too");
+    let t = &cfg.tickets[0];
+    let wide = u64::from(t.timeout_ms) * (u64::from(t.retries) + 1);
+    assert!(wide >= u64::from(t.renewal_freq_ms), "{t:?}");
+    let err = Core::new(booth::daemon::setup::core_setup(&cfg, 0), 1).expect_err("refused");
+    assert_eq!(
+        err.to_string(),
+        "ticket #0: timeout * (retries + 1) must be less than renewal-freq"
+    );
 }
