@@ -137,7 +137,8 @@ fn a_timeout_that_wraps_c_int_is_accepted_by_the_parser_and_refused_by_the_core(
     let t = &cfg.tickets[0];
     let wide = u64::from(t.timeout_ms) * (u64::from(t.retries) + 1);
     assert!(wide >= u64::from(t.renewal_freq_ms), "{t:?}");
-    let err = Core::new(booth::daemon::setup::core_setup(&cfg, 0), 1).expect_err("refused");
+    let setup = booth::core::Setup::from_config(&cfg, 0).expect("a core setup");
+    let err = Core::new(setup, 1).expect_err("refused");
     assert_eq!(
         err.to_string(),
         "ticket #0: timeout * (retries + 1) must be less than renewal-freq"
@@ -183,7 +184,6 @@ fn at(mono: u64) -> Now {
 /// above (§7.3 clears the leader without leaving LEADER), here by an off-by-one between
 /// `valid` (`now < term_expires`) and `expire_overdue` (`now > term_expires`).
 #[test]
-#[ignore = "core: RVot at now == term_expires leaves LEADER with no leader (fuzz finding)"]
 fn vote_request_at_the_last_millisecond_of_a_lease_does_not_leave_a_leaderless_leader() {
     let ids = ids();
     let mut core = auto_core(0);

@@ -3,7 +3,7 @@
 //!
 //! Properties: the parser never panics; an error names a line of the file and has C's
 //! text; an accepted file has at most 16 members and tickets whose times the core takes
-//! (`Core::new(core_setup(..))` succeeds for every member as the local one, except for
+//! (`Core::new(Setup::from_config(..))` succeeds for every member as the local one, except for
 //! the one known difference: a retry product only C's `int` overflow lets through), so
 //! no file that `boothd` reads kills it at startup with a panic or an unexplained refusal.
 #![no_main]
@@ -12,7 +12,6 @@ use std::net::IpAddr;
 
 use booth::config::parse_bytes;
 use booth::core::{Core, SetupError};
-use booth::daemon::setup::core_setup;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -30,7 +29,10 @@ fuzz_target!(|data: &[u8]| {
                 u64::from(t.timeout_ms) * (u64::from(t.retries) + 1) >= u64::from(t.renewal_freq_ms)
             });
             for local in 0..cfg.members.len() {
-                let setup = core_setup(&cfg, local);
+                let setup = match Setup::from_config(&cfg, local) {
+                    Ok(s) => s,
+                    Err(e) => panic!("config accepted, no core setup from it: {e}"),
+                };
                 match Core::new(setup, 1) {
                     Ok(_) => {}
                     Err(SetupError::BadTimes(..)) if wraps => {}

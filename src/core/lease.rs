@@ -275,7 +275,7 @@ impl Core {
             let granted_over = t.cib_granted && t.safe_until.is_none_or_past(now.mono);
             let leader_over = t.state == State::Leader
                 && t.leader == Who::Member(me)
-                && t.term_expires.is_some_and(|e| now.mono > e);
+                && t.term_expires.is_some_and(|e| now.mono >= e);
             if t.state == State::Leader && (granted_over || leader_over) {
                 self.lose_ticket(now, ti);
             } else if granted_over {
