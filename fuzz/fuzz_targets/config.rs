@@ -11,7 +11,7 @@
 use std::net::IpAddr;
 
 use booth::config::parse_bytes;
-use booth::core::{Core, SetupError};
+use booth::core::{Core, Setup, SetupError};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
