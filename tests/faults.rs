@@ -10,7 +10,7 @@
 //!   run on a pool of `BOOTH_RS_FAULT_JOBS` (default 6) threads; the formations mostly wait.
 //! * `long_set` (`BOOTH_RS_LONG=1`): every scenario × {all-ours, ours-as-site,
 //!   ours-as-arbitrator}.
-//! * `BOOTH_RS_FAULTS=word` runs only the scenarios whose name contains `word`.
+//! * `BOOTH_RS_FAULTS=word,word` runs only the cases whose name contains one of them.
 //! * `c_bug_*`: regression tests named after the C bugs of consensus.md §16.
 //!
 //! Gating as in sudo-rs's compliance tests: a case known not to pass yet is listed in
@@ -224,7 +224,13 @@ const SCENARIOS: &[Scenario] = &[
 
 /// Cases known not to pass yet: (scenario or regression test, variant or `None` for
 /// all, the bug). A listed case that passes fails the set: remove its line then.
-const KNOWN: &[(&str, Option<Mix>, &str)] = &[];
+const KNOWN: &[(&str, Option<Mix>, &str)] = &[(
+    "attr_prereq_failing",
+    Some(Mix::AllOurs),
+    "our daemon has no attr-prereq yet: an admin grant at a site whose \
+     `attr-prereq = manual` fails succeeds instead of failing with \
+     `attr-prereq for ticket \"tA\" failed, grant denied` (surface.md §4.3; branch core)",
+)];
 
 fn known(name: &str, mix: Mix) -> Option<&'static str> {
     KNOWN
@@ -294,12 +300,15 @@ fn jobs() -> usize {
 }
 
 fn selected(name: &str) -> bool {
-    std::env::var("BOOTH_RS_FAULTS").map_or(true, |w| name.contains(&w))
+    std::env::var("BOOTH_RS_FAULTS").map_or(true, |w| w.split(',').any(|w| name.contains(w)))
 }
+
+/// One case to run: a name, its body, where ours runs.
+type Case = (&'static str, fn(Mix), Mix);
 
 /// Runs `cases` on the pool, prints the closing note, and fails on an unmarked failure
 /// or a marked case that passes.
-fn run_gated(set: &str, cases: Vec<(&'static str, fn(Mix), Mix)>) {
+fn run_gated(set: &str, cases: Vec<Case>) {
     let t0 = Instant::now();
     let queue = Mutex::new(cases.into_iter().collect::<VecDeque<_>>());
     let done = Mutex::new(Vec::new());
@@ -683,7 +692,7 @@ fn sc_restart_holder_cib_removed(mix: Mix) {
         Duration::from_secs(10),
     );
     assert_eq!(out.code, 0, "cibadmin: {out}");
-    assert_eq!(f.cib_attr("site1", "tA", "granted").stdout.trim(), "false");
+    assert_ne!(f.cib_attr("site1", "tA", "granted").stdout.trim(), "true");
     f.start("site1");
     finish(&f, &SITES, &NODES, Some("site1"));
     assert_never_granted(&f, "site2", 0.0);
@@ -782,10 +791,10 @@ fn sc_holder_sigstop(mix: Mix) {
     f.pause("site1");
     let g = wait_grant(&f, "site2", stopped, L2_BOUND + 5.0);
     assert_l2(stopped, g);
-    assert!(
-        wall() > stopped + f64::from(EXPIRE),
-        "paused less than expire"
-    );
+    // Paused longer than its whole lease, whatever was left of it at the stop.
+    harness::poll_until(Duration::from_secs(u64::from(EXPIRE) + 2), || {
+        wall() > stopped + f64::from(EXPIRE) + 1.0
+    });
     let resumed = wall();
     f.resume("site1");
     let r = assert_revoked_by_expiry(&f, "site1", stopped, resumed);
@@ -799,11 +808,14 @@ fn sc_holder_sigstop(mix: Mix) {
     finish(&f, &SITES, &NODES, Some("site2"));
 }
 
-/// §9.4: the holder's wall clock (libfaketime) stepped 700 s ahead, beyond maxtimeskew
-/// (600 s), with authentication on: leases use the monotonic clock and packets from a
-/// clock ahead are accepted, so nothing changes. Stepped back, its packets are older
-/// than the others' high-water mark and than now − maxtimeskew: refused, so it cannot
-/// renew; it revokes at its expiry (S3) and site2 takes over.
+/// §9.4, wire.md §4.5 and §11: the holder's wall clock (libfaketime) stepped 700 s
+/// ahead, beyond maxtimeskew (600 s), with authentication on: leases use the monotonic
+/// clock and packets from a clock ahead are accepted, so nothing changes. Then stepped to
+/// 700 s behind the others. A C holder's packets are then older than the receivers'
+/// high-water mark and than now − maxtimeskew: refused, so it cannot renew; it revokes
+/// at its expiry (S3) and site2 takes over. Ours keeps its timestamps strictly
+/// increasing per sender (wire.md §11), so its packets stay acceptable and it keeps the
+/// ticket. Either way S1 and L1 hold.
 fn sc_clock_step(mix: Mix) {
     let mut f = Formation::new(mix.spec().auth(true).started(false));
     if let Err(why) = f.under_faketime("site1") {
@@ -811,23 +823,34 @@ fn sc_clock_step(mix: Mix) {
     }
     f.start_all();
     granted_at_site1(&f);
+    let renews = |f: &Formation, after: f64| {
+        harness::poll_until(Duration::from_secs(u64::from(2 * F + 3)), || {
+            grants_since(f, "site1", after + 0.5) >= 2
+        })
+    };
     let ahead = wall();
     f.step_clock("site1", 700);
-    let renewing = harness::poll_until(Duration::from_secs(u64::from(2 * F + 3)), || {
-        grants_since(&f, "site1", ahead + 0.5) >= 2
-    });
     assert!(
-        renewing,
+        renews(&f, ahead),
         "site1 stopped renewing after its clock jumped ahead:\n{}",
         f.crm_log("site1")
     );
     assert_never_granted(&f, "site2", 0.0);
     let back = wall();
-    f.step_clock("site1", 0);
-    assert_revoked_by_expiry(&f, "site1", back, back);
-    let g = wait_grant(&f, "site2", back, L2_BOUND + 5.0);
-    assert_l2(back, g);
-    finish(&f, &SITES, &NODES, Some("site2"));
+    f.step_clock("site1", -700);
+    if mix == Mix::OursArb {
+        assert_revoked_by_expiry(&f, "site1", back, back);
+        let g = wait_grant(&f, "site2", back, L2_BOUND + 5.0);
+        assert_l2(back, g);
+        finish(&f, &SITES, &NODES, Some("site2"));
+    } else {
+        assert!(
+            renews(&f, back),
+            "our site1 stopped renewing after its clock stepped back:\n{}",
+            f.crm_log("site1")
+        );
+        finish(&f, &SITES, &NODES, Some("site1"));
+    }
 }
 
 /// §8.9 step 5: `crm_ticket` failing at the holder. The exit status does not change the
@@ -848,7 +871,7 @@ fn sc_crm_ticket_failing(mix: Mix) {
     };
     let retried = harness::poll_until(Duration::from_secs(u64::from(2 * F + 3)), || failed() >= 2);
     assert!(retried, "no retried CIB write:\n{}", f.crm_log("site1"));
-    assert_eq!(f.cib_attr("site1", "tA", "granted").stdout.trim(), "false");
+    assert_ne!(f.cib_attr("site1", "tA", "granted").stdout.trim(), "true");
     agree(&f, &NODES, "site1", Duration::from_secs(1));
     f.fail_crm_writes("site1", false);
     finish(&f, &SITES, &NODES, Some("site1"));
