@@ -854,8 +854,9 @@ fn sc_clock_step(mix: Mix) {
 }
 
 /// §8.9 step 5: `crm_ticket` failing at the holder. The exit status does not change the
-/// state machine: site1 leads on the wire and retries the write at every renewal; once
-/// `crm_ticket` works again, the next renewal grants in the CIB.
+/// state machine: site1 leads on the wire and writes again (C at its next renewal; ours
+/// retries every T, invisible on the wire); once `crm_ticket` works again, the next
+/// write grants in the CIB.
 fn sc_crm_ticket_failing(mix: Mix) {
     let f = Formation::new(mix.spec());
     f.fail_crm_writes("site1", true);

@@ -198,21 +198,19 @@ pub fn assert_no_overlap(f: &Formation, sites: &[&str]) {
     }
 }
 
-/// How long the CIBs of two sites said granted at once, lease or not (hazard H1 after
-/// kill -9 or SIGSTOP of the holder): for reports.
+/// How long, up to now, the CIBs of two sites said granted at once, lease or not (hazard
+/// H1 after kill -9 or SIGSTOP of the holder): for reports.
 pub fn cib_overlap(f: &Formation, sites: &[&str]) -> f64 {
     let expire = expire_of(f);
     let all: Vec<Interval> = sites.iter().flat_map(|s| intervals(f, s, expire)).collect();
+    let now = wall();
     let mut total = 0.0;
     for a in &all {
         for b in &all {
             if a.site < b.site {
                 let lo = a.from.max(b.from);
-                let hi = a
-                    .cib_to
-                    .unwrap_or(f64::MAX)
-                    .min(b.cib_to.unwrap_or(f64::MAX));
-                if hi > lo && hi < f64::MAX {
+                let hi = a.cib_to.unwrap_or(now).min(b.cib_to.unwrap_or(now));
+                if hi > lo {
                     total += hi - lo;
                 }
             }
