@@ -31,9 +31,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use harness::history::{
-    assert_never_granted, assert_no_holder_within, assert_no_overlap, assert_one_holder_within,
-    assert_revoked_by_expiry, calls, cib_overlap, first_grant_after, first_revoke_after,
-    granted_now, grants_since, leader_at, wall, Write, SLACK,
+    assert_never_granted, assert_no_grant_past_lease, assert_no_holder_within, assert_no_overlap,
+    assert_one_holder_within, assert_revoked_by_expiry, calls, cib_overlap, first_grant_after,
+    first_revoke_after, granted_now, grants_since, leader_at, wall, Write, SLACK,
 };
 use harness::{Formation, Impl, Spec};
 
@@ -224,13 +224,14 @@ const SCENARIOS: &[Scenario] = &[
 
 /// Cases known not to pass yet: (scenario or regression test, variant or `None` for
 /// all, the bug). A listed case that passes fails the set: remove its line then.
-const KNOWN: &[(&str, Option<Mix>, &str)] = &[(
-    "attr_prereq_failing",
-    Some(Mix::AllOurs),
-    "our daemon has no attr-prereq yet: an admin grant at a site whose \
-     `attr-prereq = manual` fails succeeds instead of failing with \
-     `attr-prereq for ticket \"tA\" failed, grant denied` (surface.md §4.3; branch core)",
-)];
+const KNOWN: &[(&str, Option<Mix>, &str)] = &[
+    ("attr_prereq_failing", Some(Mix::AllOurs), NO_ATTR_PREREQ),
+    ("attr_prereq_failing", Some(Mix::OursSite), NO_ATTR_PREREQ),
+];
+
+const NO_ATTR_PREREQ: &str = "our daemon has no attr-prereq yet: an admin grant at a \
+     site whose `attr-prereq = manual` fails succeeds instead of failing with \
+     `attr-prereq for ticket \"tA\" failed, grant denied` (surface.md §4.3; branch core)";
 
 fn known(name: &str, mix: Mix) -> Option<&'static str> {
     KNOWN
@@ -453,10 +454,12 @@ fn granted_at_site1(f: &Formation) -> f64 {
 
 /// The common end of every scenario: S1 over both sites, and L1 — `expect` holds
 /// (`Some(site)`), someone holds (`Some("")`) or nobody holds (`None`) within the
-/// bound. `l1_sites`: the sites whose CIB counts (a killed holder's CIB stays granted,
-/// H1); `nodes`: the members running.
-fn finish(f: &Formation, l1_sites: &[&str], nodes: &[&str], expect: Option<&str>) {
+/// bound; S3 over the whole history. `l1_sites`: the sites whose CIB counts (a killed
+/// holder's CIB stays granted, H1); `nodes`: the members running; `h1`: the sites whose
+/// daemon was killed or paused (exempt from the whole-history S3).
+fn finish(f: &Formation, l1_sites: &[&str], nodes: &[&str], expect: Option<&str>, h1: &[&str]) {
     assert_no_overlap(f, &SITES);
+    assert_no_grant_past_lease(f, &SITES, h1);
     match expect {
         None => assert_no_holder_within(f, l1_sites, nodes, L1_BOUND),
         Some(site) => {
@@ -467,8 +470,9 @@ fn finish(f: &Formation, l1_sites: &[&str], nodes: &[&str], expect: Option<&str>
             );
         }
     }
-    // S1 again: nothing overlapped while L1 settled.
+    // S1 and S3 again: nothing went wrong while L1 settled.
     assert_no_overlap(f, &SITES);
+    assert_no_grant_past_lease(f, &SITES, h1);
 }
 
 /// Lets a fault act for `d`: there is nothing to poll for, the point is that time
@@ -492,7 +496,7 @@ fn sc_grant(mix: Mix) {
         g - t0
     );
     assert_never_granted(&f, "site2", 0.0);
-    finish(&f, &SITES, &NODES, Some("site1"));
+    finish(&f, &SITES, &NODES, Some("site1"), &[]);
 }
 
 /// §15.2 L1, §8.4: a grant held over three leases is renewed every F and never lost.
@@ -514,7 +518,7 @@ fn sc_long_grant(mix: Mix) {
         f.crm_log("site1")
     );
     assert_never_granted(&f, "site2", 0.0);
-    finish(&f, &SITES, &NODES, Some("site1"));
+    finish(&f, &SITES, &NODES, Some("site1"), &[]);
 }
 
 /// §15.3 #9: arbitrator down: both sites are a majority; both ack, so no commit delay.
@@ -527,7 +531,7 @@ fn sc_grant_without_arbitrator(mix: Mix) {
     agree(&f, &SITES, "site1", Duration::from_secs(5));
     let g = wait_grant(&f, "site1", t0, 5.0);
     assert!(g - t0 < 3.0 + SLACK, "commit delayed {:.2} s", g - t0);
-    finish(&f, &SITES, &SITES, Some("site1"));
+    finish(&f, &SITES, &SITES, Some("site1"), &[]);
 }
 
 /// §15.3 #13, L5: revoke at the leader: its CIB at once, everyone within R·T.
@@ -540,7 +544,7 @@ fn sc_revoke(mix: Mix) {
     let r = first_revoke_after(&f, "site1", t)
         .unwrap_or_else(|| panic!("no CIB revoke at site1:\n{}", f.crm_log("site1")));
     assert!(r - t < 2.0 + SLACK, "revoke written {:.2} s later", r - t);
-    finish(&f, &SITES, &NODES, None);
+    finish(&f, &SITES, &NODES, None, &[]);
 }
 
 /// §15.3 #3, I9, Q1, §16.19 (bsc#940037): a grant at site2 while site1 holds is refused;
@@ -562,7 +566,7 @@ fn sc_grant_elsewhere_refused(mix: Mix) {
         grants_since(&f, "site1", g + 0.5) >= 1,
         "site1 did not renew"
     );
-    finish(&f, &SITES, &NODES, Some("site1"));
+    finish(&f, &SITES, &NODES, Some("site1"), &[]);
 }
 
 /// Grant at site1, then kill -9 its daemon (Pacemaker, i.e. the CIB, stays: H1).
@@ -596,7 +600,13 @@ fn sc_holder_killed(mix: Mix) {
         g - killed,
         cib_overlap(&f, &SITES)
     );
-    finish(&f, &["site2"], &["site2", "arb1"], Some("site2"));
+    finish(
+        &f,
+        &["site2"],
+        &["site2", "arb1"],
+        Some("site2"),
+        &["site1"],
+    );
 }
 
 /// §15.3 #12, §12.2: the lost holder comes back after site2 took over: it revokes its
@@ -608,7 +618,7 @@ fn sc_lost_site_reappears(mix: Mix) {
     assert_l2(killed, g);
     let back = wall();
     f.start("site1");
-    finish(&f, &SITES, &NODES, Some("site2"));
+    finish(&f, &SITES, &NODES, Some("site2"), &["site1"]);
     assert!(
         first_revoke_after(&f, "site1", back).is_some(),
         "site1 did not revoke its stale grant:\n{}",
@@ -627,7 +637,7 @@ fn sc_both_start_at_once(mix: Mix) {
     }
     let t = wall();
     f.start_all();
-    finish(&f, &SITES, &NODES, Some("site1"));
+    finish(&f, &SITES, &NODES, Some("site1"), &[]);
     assert_never_granted(&f, "site2", 0.0);
     eprintln!(
         "both_sites_start_at_once {}: site1 re-granted {:.2} s after the start",
@@ -655,7 +665,7 @@ fn sc_slow_start(mix: Mix) {
         g - t0
     );
     assert_never_granted(&f, "site2", 0.0);
-    finish(&f, &SITES, &NODES, Some("site1"));
+    finish(&f, &SITES, &NODES, Some("site1"), &[]);
 }
 
 /// §15.3 #11, L4: the holder's daemon restarts within its lease, CIB intact: it
@@ -665,7 +675,7 @@ fn sc_restart_holder(mix: Mix) {
     granted_at_site1(&f);
     let t = wall();
     f.restart("site1");
-    finish(&f, &SITES, &NODES, Some("site1"));
+    finish(&f, &SITES, &NODES, Some("site1"), &[]);
     assert_eq!(
         first_revoke_after(&f, "site1", t),
         None,
@@ -694,7 +704,7 @@ fn sc_restart_holder_cib_removed(mix: Mix) {
     assert_eq!(out.code, 0, "cibadmin: {out}");
     assert_ne!(f.cib_attr("site1", "tA", "granted").stdout.trim(), "true");
     f.start("site1");
-    finish(&f, &SITES, &NODES, Some("site1"));
+    finish(&f, &SITES, &NODES, Some("site1"), &[]);
     assert_never_granted(&f, "site2", 0.0);
 }
 
@@ -703,7 +713,7 @@ fn sc_restart_non_holder(mix: Mix) {
     let mut f = Formation::new(mix.spec());
     let g = granted_at_site1(&f);
     f.restart("site2");
-    finish(&f, &SITES, &NODES, Some("site1"));
+    finish(&f, &SITES, &NODES, Some("site1"), &[]);
     assert_eq!(
         first_revoke_after(&f, "site1", g),
         None,
@@ -730,7 +740,7 @@ fn sc_split_leader_alone(mix: Mix) {
         g - cut
     );
     f.heal("site1");
-    finish(&f, &SITES, &NODES, Some("site2"));
+    finish(&f, &SITES, &NODES, Some("site2"), &[]);
     assert_never_granted(&f, "site1", revoked);
 }
 
@@ -752,7 +762,7 @@ fn sc_split_follower_alone(mix: Mix) {
     });
     assert!(renewing, "site1 stopped renewing:\n{}", f.crm_log("site1"));
     f.heal("site2");
-    finish(&f, &SITES, &NODES, Some("site1"));
+    finish(&f, &SITES, &NODES, Some("site1"), &[]);
     assert_eq!(
         first_revoke_after(&f, "site1", g),
         None,
@@ -772,7 +782,7 @@ fn sc_lossy_link(mix: Mix) {
     under_fault_for(Duration::from_secs(u64::from(3 * EXPIRE)));
     f.heal("site1");
     assert_no_overlap(&f, &SITES);
-    finish(&f, &SITES, &NODES, Some(""));
+    finish(&f, &SITES, &NODES, Some(""), &[]);
     eprintln!(
         "lossy_link {}: site1 renewed {} times under loss; holder now {:?}",
         mix.label(),
@@ -805,7 +815,7 @@ fn sc_holder_sigstop(mix: Mix) {
         cib_overlap(&f, &SITES)
     );
     assert_never_granted(&f, "site1", stopped);
-    finish(&f, &SITES, &NODES, Some("site2"));
+    finish(&f, &SITES, &NODES, Some("site2"), &["site1"]);
 }
 
 /// §9.4, wire.md §4.5 and §11: the holder's wall clock (libfaketime) stepped 700 s
@@ -842,14 +852,14 @@ fn sc_clock_step(mix: Mix) {
         assert_revoked_by_expiry(&f, "site1", back, back);
         let g = wait_grant(&f, "site2", back, L2_BOUND + 5.0);
         assert_l2(back, g);
-        finish(&f, &SITES, &NODES, Some("site2"));
+        finish(&f, &SITES, &NODES, Some("site2"), &[]);
     } else {
         assert!(
             renews(&f, back),
             "our site1 stopped renewing after its clock stepped back:\n{}",
             f.crm_log("site1")
         );
-        finish(&f, &SITES, &NODES, Some("site1"));
+        finish(&f, &SITES, &NODES, Some("site1"), &[]);
     }
 }
 
@@ -875,7 +885,7 @@ fn sc_crm_ticket_failing(mix: Mix) {
     assert_ne!(f.cib_attr("site1", "tA", "granted").stdout.trim(), "true");
     agree(&f, &NODES, "site1", Duration::from_secs(1));
     f.fail_crm_writes("site1", false);
-    finish(&f, &SITES, &NODES, Some("site1"));
+    finish(&f, &SITES, &NODES, Some("site1"), &[]);
     assert_never_granted(&f, "site2", 0.0);
 }
 
@@ -890,35 +900,48 @@ fn geostore_set(f: &Formation, node: &str, attr: &str, value: &str) {
     assert_eq!(out.code, 0, "geostore set at {node}: {out}");
 }
 
-/// §15.3 #17, surface.md §4.3: `attr-prereq` failing at site2. manual: a grant there is
-/// denied; auto: after the holder is lost, site2 starts no election until the attribute
-/// holds, then within ≈ 2T.
+/// §15.3 #17, surface.md §4.3: `attr-prereq` failing at site1 (ours in the ours-as-site
+/// variant), holding at site2. manual: an admin grant at site1 is denied; auto: after the
+/// holder site2 is lost, site1 starts no election until its attribute holds, then one
+/// within ≈ 2T (it re-checks every T).
 fn sc_attr_prereq_failing(mix: Mix) {
     let mut s = mix.spec();
     s.ticket_extra = "attr-prereq = auto dbok eq yes\nattr-prereq = manual dbok eq yes\n".into();
     let mut f = Formation::new(s);
-    geostore_set(&f, "site1", "dbok", "yes");
-    let out = grant(&f, "site2");
+    geostore_set(&f, "site2", "dbok", "yes");
+    let out = grant(&f, "site1");
     assert_eq!(out.code, 1, "{out}");
     assert!(
         out.stderr
             .contains("attr-prereq for ticket \"tA\" failed, grant denied"),
         "{out}"
     );
-    let killed = kill_holder(&mut f);
+    let t0 = wall();
+    let out = grant(&f, "site2");
+    assert_eq!(out.code, 0, "{out}");
+    agree(&f, &NODES, "site2", Duration::from_secs(5));
+    wait_grant(&f, "site2", t0, 5.0);
+    let killed = wall();
+    f.kill("site2");
     let elected = harness::poll_until(Duration::from_secs_f64(L2_BOUND + 3.0), || {
-        first_grant_after(&f, "site2", killed).is_some()
+        first_grant_after(&f, "site1", killed).is_some()
     });
-    assert!(!elected, "site2 took over with its attr-prereq failing");
+    assert!(!elected, "site1 took over with its attr-prereq failing");
     let set = wall();
-    geostore_set(&f, "site2", "dbok", "yes");
-    let g = wait_grant(&f, "site2", set, f64::from(3 * T) + 1.0 + 2.0 * SLACK + 3.0);
+    geostore_set(&f, "site1", "dbok", "yes");
+    let g = wait_grant(&f, "site1", set, f64::from(3 * T) + 1.0 + 2.0 * SLACK + 3.0);
     assert!(
         g - set <= f64::from(2 * T) + 1.0 + 2.0 * SLACK,
-        "site2 granted {:.2} s after its attribute was set",
+        "site1 granted {:.2} s after its attribute was set",
         g - set
     );
-    finish(&f, &["site2"], &["site2", "arb1"], Some("site2"));
+    finish(
+        &f,
+        &["site1"],
+        &["site1", "arb1"],
+        Some("site1"),
+        &["site2"],
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1010,7 +1033,7 @@ fn c_bug_bnc878359_reacquires_expired_local_grant() {
         let out = harness::capture(c, Duration::from_secs(10));
         assert_eq!(out.code, 0, "crm_ticket: {out}");
         f.start_all();
-        finish(&f, &SITES, &NODES, Some("site1"));
+        finish(&f, &SITES, &NODES, Some("site1"), &["site1"]);
         assert_never_granted(&f, "site2", 0.0);
     }
     regression(
@@ -1036,7 +1059,7 @@ fn c_bug_bnc876321_commit_delayed_while_a_site_is_silent() {
             "CIB grant {:.2} s after an admin grant with site2 silent (delay is D + A = {EXPIRE} s)",
             g - t0
         );
-        finish(&f, &["site1"], &["site1", "arb1"], Some("site1"));
+        finish(&f, &["site1"], &["site1", "arb1"], Some("site1"), &[]);
     }
     regression(
         "c_bug_bnc876321_commit_delayed_while_a_site_is_silent",

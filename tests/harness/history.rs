@@ -5,7 +5,8 @@
 //!   namespaces share one kernel clock and the wrapper stamps every call with it (also
 //!   under libfaketime), so this is exact up to the wrapper's own latency.
 //! * **S3** a holder cut off from the majority revokes by itself at its lease end
-//!   (I6: `E_L + T + P + 10 ms` + `crm_ticket` time; [`assert_revoked_by_expiry`]).
+//!   (I6: `E_L + T + P + 10 ms` + `crm_ticket` time; [`assert_revoked_by_expiry`] for
+//!   the cut holder, [`assert_no_grant_past_lease`] over every site's whole history).
 //! * **L1** after the fault heals, one holder within a bound: exactly one site granted in
 //!   its CIB and every member's `booth list` naming it ([`assert_one_holder_within`]).
 //!
@@ -194,6 +195,43 @@ pub fn assert_no_overlap(f: &Formation, sites: &[&str]) {
                 "S1 violated: {a:?} overlaps {b:?}\n{}",
                 dump(f, sites)
             );
+        }
+    }
+}
+
+/// S3 over the whole history (consensus.md §13.2, §15.1 I6): a site whose daemon runs
+/// never keeps the CIB grant longer than `expire` + T + [`SLACK`] after a successful `-g`
+/// without writing `-g` again (a renewal) or `-r`. `h1`: sites whose daemon was killed or
+/// paused in the scenario — their CIB outlives the lease by design (H1, §12.2), S1 counts
+/// their lease only and [`assert_revoked_by_expiry`] covers a resume.
+pub fn assert_no_grant_past_lease(f: &Formation, sites: &[&str], h1: &[&str]) {
+    let expire = expire_of(f);
+    let bound = expire + timeout_of(f) + SLACK;
+    let now = wall();
+    for site in sites.iter().filter(|s| !h1.contains(s)) {
+        let grants: Vec<f64> = calls(f, site)
+            .into_iter()
+            .filter(|c| c.write == Write::Grant && c.took_effect())
+            .map(|c| c.start)
+            .collect();
+        for i in intervals(f, site, expire) {
+            let end = i.cib_to.unwrap_or(now);
+            let mut prev = i.from;
+            for t in grants
+                .iter()
+                .copied()
+                .filter(|t| *t > i.from && *t <= end)
+                .chain(std::iter::once(end))
+            {
+                assert!(
+                    t - prev <= bound,
+                    "S3 violated: {site} held the CIB grant from a write at {prev:.2} to \
+                     {t:.2} without renewing or revoking ({:.2} s > {bound:.1} s)\n{}",
+                    t - prev,
+                    f.crm_log(site)
+                );
+                prev = t;
+            }
         }
     }
 }
