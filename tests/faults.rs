@@ -1093,6 +1093,7 @@ fn c_bug_gh17_restarted_leader_without_majority_expires() {
         f.restart("site1");
         assert_revoked_by_expiry(&f, "site1", t, t);
         assert_no_overlap(&f, &SITES);
+        assert_no_grant_past_lease(&f, &SITES, &[]);
     }
     regression(
         "c_bug_gh17_restarted_leader_without_majority_expires",
@@ -1130,6 +1131,7 @@ fn c_bug_bsc956321_arbitrator_expires_ticket() {
             t.elapsed(),
             harness::history::list(&f, "arb1")
         );
+        assert_no_overlap(&f, &SITES);
     }
     regression(
         "c_bug_bsc956321_arbitrator_expires_ticket",
