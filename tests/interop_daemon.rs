@@ -1,12 +1,13 @@
 //! Our `boothd` in formations with the C daemon and alone (issue 5's proof): grant,
 //! revoke, kill -9 failover, restart, wrong keys, isolation, and `boothd status`.
 //! Every scenario also checks, from the recorded `crm_ticket` calls, that no two sites
-//! were granted at once (consensus.md §15.1 S1).
+//! were granted at once (consensus.md §15.1 S1; the checker is `harness::history`).
 
 mod harness;
 
 use std::time::{Duration, Instant};
 
+use harness::history::{assert_no_overlap, assert_revoked_by_expiry, first_grant_after, wall};
 use harness::{poll_until, Formation, Impl, Spec};
 
 /// The lease length of these tests, in seconds.
@@ -48,97 +49,6 @@ fn wait_all_agree(f: &Formation, nodes: &[&str], leader: &str, within: Duration)
 fn grant(f: &Formation, client: &Impl, node: &str) -> harness::Output {
     let conf = f.conf(node);
     f.booth(client, node, &["grant", "-c", &conf, "tA"])
-}
-
-/// One granted interval of a site, from its crm_ticket log: the first `-g` start after
-/// a revoke, to the end of the next `-r` or the end of the lease, whichever comes first
-/// (consensus.md §15.1 S1: a killed daemon leaves `granted` in its CIB, but its lease
-/// ends). The lease end is bounded by the last `-g` start + `expire`: a leader writes
-/// `-g` only after its lease began. (The `expires` value in the CIB is rounded to whole
-/// seconds, too coarse for this.) `None`: still granted.
-#[derive(Debug)]
-struct Granted {
-    site: String,
-    from: f64,
-    to: Option<f64>,
-}
-
-fn granted_intervals(f: &Formation, site: &str) -> Vec<Granted> {
-    let lease = f64::from(EXPIRE);
-    let mut out = Vec::new();
-    let mut open: Option<f64> = None;
-    let mut expires: Option<f64> = None;
-    let end = |revoked: Option<f64>, expires: Option<f64>| match (revoked, expires) {
-        (Some(r), Some(e)) => Some(r.min(e)),
-        (r, e) => r.or(e),
-    };
-    for line in f.crm_log(site).lines() {
-        let mut words = line.split_whitespace();
-        let (Some(t), Some(phase)) = (words.next(), words.next()) else {
-            continue;
-        };
-        let Ok(t) = t.parse::<f64>() else { continue };
-        let grant = line.contains("'-g' '--force'");
-        let revoke = line.contains("'-r' '--force'");
-        match (phase, grant, revoke) {
-            ("start", true, _) => {
-                open.get_or_insert(t);
-                expires = Some(t + lease);
-            }
-            ("end", _, true) => {
-                if let Some(from) = open.take() {
-                    out.push(Granted {
-                        site: site.to_string(),
-                        from,
-                        to: end(Some(t), expires.take()),
-                    });
-                }
-            }
-            _ => {}
-        }
-    }
-    if let Some(from) = open {
-        out.push(Granted {
-            site: site.to_string(),
-            from,
-            to: end(None, expires),
-        });
-    }
-    out
-}
-
-/// S1: no two sites granted over overlapping wall-clock time (one clock for all
-/// namespaces, so this is exact).
-fn assert_no_overlap(f: &Formation, sites: &[&str]) {
-    let all: Vec<Granted> = sites.iter().flat_map(|s| granted_intervals(f, s)).collect();
-    for a in &all {
-        for b in &all {
-            if a.site >= b.site {
-                continue;
-            }
-            let a_end = a.to.unwrap_or(f64::MAX);
-            let b_end = b.to.unwrap_or(f64::MAX);
-            assert!(
-                a_end <= b.from || b_end <= a.from,
-                "S1 violated: {a:?} overlaps {b:?}\n{}\n{}",
-                f.crm_log(&a.site),
-                f.crm_log(&b.site)
-            );
-        }
-    }
-}
-
-fn first_grant_after(f: &Formation, site: &str, after: f64) -> Option<f64> {
-    granted_intervals(f, site)
-        .into_iter()
-        .map(|g| g.from)
-        .find(|t| *t >= after)
-}
-
-fn wall() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// Grant at `holder`, kill it, wait for `other` to take over; returns the failover time
@@ -347,11 +257,8 @@ fn isolated_holder_of_ours_revokes_before_the_c_site_is_granted() {
         &f, "site2", cut
     )
     .is_some()));
-    let site1_revoked = granted_intervals(&f, "site1")
-        .into_iter()
-        .filter_map(|g| g.to)
-        .find(|t| *t >= cut)
-        .expect("site1 revoked itself");
+    // S3: by its own lease end (consensus.md §13.2).
+    let site1_revoked = assert_revoked_by_expiry(&f, "site1", cut, cut);
     let site2_granted = first_grant_after(&f, "site2", cut).unwrap_or(0.0);
     eprintln!(
         "isolation: site1 revoked at +{:.2} s, site2 granted at +{:.2} s",

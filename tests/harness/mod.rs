@@ -30,10 +30,15 @@
 //! let g = f.cib_attr("site1", "tA", "granted");                // the site's CIB
 //! f.isolate("site1"); f.heal("site1");                         // partitions (nft)
 //! ```
-//! Also: `stop`/`kill`/`signal`/`start` per member, `daemon_log`, `exec` (any command in
-//! a member's namespace), `client_timeout`, `mask` (time stamps and pids), `poll_until`,
+//! Also: `stop`/`kill`/`signal`/`start` per member, `pause`/`resume` (SIGSTOP/SIGCONT),
+//! `lossy` (random loss), `under_faketime`/`step_clock` (one node's wall clock),
+//! `fail_crm_writes`, `daemon_log`, `exec` (any command in a member's namespace),
+//! `client_timeout`, `mask` (time stamps and pids), `poll_until`, [`history`] (the
+//! recorded `crm_ticket` calls as granted intervals, and the S1/S3/L1 checks over them),
 //! and [`LoopNs`], a bare namespace with `lo` only for fake daemons.
 #![allow(dead_code)]
+
+pub mod history;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -54,6 +59,8 @@ pub const C_GEOSTORE: &str = "/usr/sbin/geostore";
 /// Pacemaker's real `crm_ticket`, run against a per-member CIB file.
 pub const CRM_TICKET: &str = "/usr/sbin/crm_ticket";
 pub const CIBADMIN: &str = "/usr/sbin/cibadmin";
+/// Debian `libfaketime`: one daemon's wall clock, for clock-step tests.
+pub const LIBFAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
 /// The booth port used by every formation (each has its own namespaces).
 pub const PORT: u16 = 9929;
 /// Where formations record which K (namespace prefix and subnet) they hold.
@@ -553,19 +560,27 @@ fn cleanup_prefix(k: u8) {
 }
 
 /// The `crm_ticket` wrapper: logs start (time, args), runs the real tool on this member's
-/// CIB file, logs the end with the exit code.
+/// CIB file, logs the end with the exit code. Times are the real wall clock even when the
+/// daemon runs under libfaketime ([`Formation::under_faketime`]); while the member's
+/// `crm_ticket.fail` exists, CIB writes fail ([`Formation::fail_crm_writes`]).
 fn crm_wrapper(dir: &Path) -> String {
     let d = dir.display();
     format!(
         "#!/bin/sh\n\
          # crm_ticket for booth-rs interop tests: the real one on {d}/cib.xml, logged.\n\
          log={d}/crm_ticket.log\n\
+         # The real wall clock, also under a daemon run with libfaketime.\n\
+         now() {{ env -u LD_PRELOAD date +%s.%N; }}\n\
+         # With {d}/crm_ticket.fail present, CIB writes (--force) fail with 1.\n\
          args=\"\"\n\
          for a in \"$@\"; do args=\"$args '$a'\"; done\n\
-         printf '%s start uid=%s%s\\n' \"$(date +%s.%N)\" \"$(id -u)\" \"$args\" >>\"$log\"\n\
-         CIB_file={d}/cib.xml {CRM_TICKET} \"$@\"\n\
+         printf '%s start uid=%s%s\\n' \"$(now)\" \"$(id -u)\" \"$args\" >>\"$log\"\n\
+         case \"$*\" in\n\
+         *--force*) if [ -e {d}/crm_ticket.fail ]; then false; else CIB_file={d}/cib.xml {CRM_TICKET} \"$@\"; fi;;\n\
+         *) CIB_file={d}/cib.xml {CRM_TICKET} \"$@\";;\n\
+         esac\n\
          rc=$?\n\
-         printf '%s end rc=%s%s\\n' \"$(date +%s.%N)\" \"$rc\" \"$args\" >>\"$log\"\n\
+         printf '%s end rc=%s%s\\n' \"$(now)\" \"$rc\" \"$args\" >>\"$log\"\n\
          exit $rc\n"
     )
 }
@@ -995,6 +1010,98 @@ impl Formation {
     pub fn heal(&self, name: &str) {
         let ns = &self.node(name).ns;
         run_quiet("ip", &["netns", "exec", ns, "nft", "delete table inet brs"]);
+    }
+
+    /// Drops `percent` % of the packets in and out of the member's `eth0`, each packet
+    /// on its own draw (nft `numgen random`), as booth's own tests do with netem loss.
+    /// [`Formation::heal`] removes it.
+    pub fn lossy(&self, name: &str, percent: u32) {
+        assert!(percent <= 100, "loss {percent} %");
+        self.nft(
+            name,
+            &format!(
+                "add table inet brs; \
+                 add chain inet brs in {{ type filter hook input priority 0; }}; \
+                 add chain inet brs out {{ type filter hook output priority 0; }}; \
+                 add rule inet brs in iifname \"eth0\" numgen random mod 100 < {percent} drop; \
+                 add rule inet brs out oifname \"eth0\" numgen random mod 100 < {percent} drop"
+            ),
+        );
+    }
+
+    /// SIGSTOP to the member's daemon (it stays our child; [`Formation::resume`] goes on).
+    pub fn pause(&self, name: &str) {
+        self.raw_signal(name, libc::SIGSTOP);
+    }
+
+    /// SIGCONT to the member's daemon.
+    pub fn resume(&self, name: &str) {
+        self.raw_signal(name, libc::SIGCONT);
+    }
+
+    fn raw_signal(&self, name: &str, sig: i32) {
+        let pid = self
+            .node(name)
+            .daemon_pid()
+            .and_then(|p| i32::try_from(p).ok())
+            .unwrap_or_else(|| panic!("{name}: no daemon running"));
+        // SAFETY: kill(2) of our own, not yet reaped child.
+        let rc = unsafe { libc::kill(pid, sig) };
+        assert_eq!(
+            rc,
+            0,
+            "{name}: kill {sig}: {}",
+            std::io::Error::last_os_error()
+        );
+    }
+
+    /// Runs the member's daemon under libfaketime with its own wall clock
+    /// (CLOCK_REALTIME shifted by the offset in `DIR/faketime`, re-read on every call;
+    /// CLOCK_MONOTONIC untouched): the namespaces share one kernel clock, so this is how
+    /// one node's wall clock is stepped ([`Formation::step_clock`]). Call before the
+    /// daemon starts. `Err` when libfaketime is not installed.
+    pub fn under_faketime(&mut self, name: &str) -> Result<(), String> {
+        if !Path::new(LIBFAKETIME).exists() {
+            return Err(format!(
+                "{LIBFAKETIME} missing (apt-get install libfaketime)"
+            ));
+        }
+        let node = self.node_mut(name);
+        let offset = node.dir.join("faketime");
+        fs::write(&offset, "+0\n").expect("write faketime offset");
+        let wrapper = node.dir.join("boothd-faketime");
+        fs::write(
+            &wrapper,
+            format!(
+                "#!/bin/sh\n\
+                 LD_PRELOAD={LIBFAKETIME} FAKETIME_TIMESTAMP_FILE={} FAKETIME_NO_CACHE=1 \
+                 DONT_FAKE_MONOTONIC=1 exec {} \"$@\"\n",
+                offset.display(),
+                node.daemon_bin.display()
+            ),
+        )
+        .expect("write faketime wrapper");
+        fs::set_permissions(&wrapper, fs::Permissions::from_mode(0o755)).expect("chmod");
+        node.daemon_bin = wrapper;
+        Ok(())
+    }
+
+    /// Steps the wall clock of a member run [`Formation::under_faketime`] to real time +
+    /// `offset_s` seconds (takes effect at the daemon's next clock read).
+    pub fn step_clock(&self, name: &str, offset_s: i64) {
+        let offset = self.node(name).dir.join("faketime");
+        fs::write(&offset, format!("{offset_s:+}\n")).expect("write faketime offset");
+    }
+
+    /// While `on`, every CIB write (`crm_ticket ... --force`) of the member fails with
+    /// exit 1 (the probe and the loads still work); the calls are still logged.
+    pub fn fail_crm_writes(&self, name: &str, on: bool) {
+        let flag = self.node(name).dir.join("crm_ticket.fail");
+        if on {
+            fs::write(&flag, "").expect("write crm_ticket.fail");
+        } else {
+            let _ = fs::remove_file(&flag);
+        }
     }
 
     /// The config path of a member, for `-c`.
