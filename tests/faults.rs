@@ -242,16 +242,6 @@ const SCENARIOS: &[Scenario] = &[
 /// all, the bug). A listed case that passes fails the set: remove its line then.
 const KNOWN: &[(&str, Option<Mix>, &str)] = &[
     (
-        "attr_prereq_manual_failing",
-        Some(Mix::AllOurs),
-        NO_MANUAL_PREREQ,
-    ),
-    (
-        "attr_prereq_manual_failing",
-        Some(Mix::OursSite),
-        NO_MANUAL_PREREQ,
-    ),
-    (
         "attr_prereq_auto_failing",
         Some(Mix::AllOurs),
         NO_AUTO_PREREQ,
@@ -263,11 +253,8 @@ const KNOWN: &[(&str, Option<Mix>, &str)] = &[
     ),
 ];
 
-/// Our daemon has no attr-prereq yet (branch core is adding it).
-const NO_MANUAL_PREREQ: &str = "our daemon ignores `attr-prereq = manual`: an admin grant at \
-     a site whose prerequisite fails succeeds instead of replying ATTR_PREREQ \
-     (client: `attr-prereq for ticket \"tA\" failed, grant denied`, exit 1; surface.md \
-     §4.3, consensus.md §8.10 step 1)";
+/// Our daemon checks `attr-prereq = manual` on an admin grant, not yet `auto` before a
+/// failover election.
 const NO_AUTO_PREREQ: &str = "our daemon ignores `attr-prereq = auto`: after the holder is \
      lost, a site whose prerequisite fails starts the failover election anyway and takes \
      the ticket (consensus.md §13.2, §15.3 #17; surface.md §4.3)";
