@@ -412,3 +412,40 @@ fn json_output_against_both_daemons() {
         );
     }
 }
+
+/// Start-up with many tickets (benchmark finding): every ticket is loaded and listed,
+/// and at most 4 `crm_ticket` commands run at once at a site (C runs them one by one;
+/// ours once forked one per ticket at the same moment).
+#[test]
+fn many_tickets_load_with_a_bounded_number_of_crm_ticket_children() {
+    skip_unless_ready!();
+    let names: Vec<String> = (0..40).map(|i| format!("t{i:02}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut f = Formation::new(
+        with_ours(spec(2, 1).tickets(&refs), &["site1", "site2", "arb1"]).started(false),
+    );
+    // A slow Pacemaker: each load takes 0.3 s, so unbounded children would pile up.
+    let wrapper = f.node("site1").dir.join("bin/crm_ticket");
+    let real = std::fs::read_to_string(&wrapper).expect("wrapper");
+    let slow = real.replacen("\n", "\ncase \"$*\" in *-q*) sleep 0.3;; esac\n", 1);
+    std::fs::write(&wrapper, slow).expect("write wrapper");
+    f.start_all();
+    let listed = harness::poll_until(Duration::from_secs(30), || {
+        list(&f, "site1").lines().count() == 40
+    });
+    assert!(listed, "{}", list(&f, "site1"));
+    // The wrapper logs a start and an end line per call: the running count never tops 4.
+    let mut running = 0i32;
+    let mut most = 0i32;
+    for line in f.crm_log("site1").lines() {
+        match line.split_whitespace().nth(1) {
+            Some("start") => running += 1,
+            Some("end") => running -= 1,
+            _ => {}
+        }
+        most = most.max(running);
+    }
+    assert!(most >= 1, "no crm_ticket calls logged");
+    // The probe and the stale-ticket report run beside the per-ticket commands.
+    assert!(most <= 4 + 2, "{most} crm_ticket commands at once");
+}

@@ -20,11 +20,20 @@ pub fn realtime_setup() -> Vec<String> {
         rlim_max: libc::RLIM_INFINITY,
     };
     // SAFETY: setrlimit reads the struct we pass by reference; no memory is retained.
-    if unsafe { libc::setrlimit(libc::RLIMIT_MEMLOCK, &unlimited) } != 0 {
+    let unlimited_lock = unsafe { libc::setrlimit(libc::RLIMIT_MEMLOCK, &unlimited) } == 0;
+    if !unlimited_lock {
         errors.push("setrlimit failed".to_string());
     }
+    // With the lock limit still in force, MCL_FUTURE would cap the whole heap at it (the
+    // benchmark saw the daemon abort at start-up with thousands of tickets): then lock
+    // only what is mapped now.
+    let flags = if unlimited_lock {
+        libc::MCL_CURRENT | libc::MCL_FUTURE
+    } else {
+        libc::MCL_CURRENT
+    };
     // SAFETY: mlockall takes flags only and affects no Rust-visible memory state.
-    if unsafe { libc::mlockall(libc::MCL_CURRENT | libc::MCL_FUTURE) } != 0 {
+    if unsafe { libc::mlockall(flags) } != 0 {
         errors.push("mlockall failed".to_string());
     }
     // SAFETY: plain syscalls with integer arguments and a by-reference param struct.

@@ -35,6 +35,9 @@ use crate::wire::{self, Body, CStrField, Cmd, Expect, Header, Message, ResultCod
 const CRM_TICKET_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long one event hook may run before it is killed.
 const HOOK_TIMEOUT: Duration = Duration::from_secs(30);
+/// At most this many tickets' `crm_ticket` commands run at once (C runs them one after
+/// another; the benchmark saw over a hundred at once at start-up with 1,000 tickets).
+const MAX_CIB_CHILDREN: usize = 4;
 /// Pause before a failed CIB write is tried again (C never retries; a lost revoke would
 /// leave Pacemaker running resources whose ticket the formation moved on).
 const CIB_RETRY: Duration = Duration::from_secs(1);
@@ -98,6 +101,8 @@ pub struct Runtime {
     probing: bool,
     /// Tickets whose startup load from the CIB has not finished.
     loads_pending: usize,
+    /// Tickets with a `crm_ticket` load or write running (at most [`MAX_CIB_CHILDREN`]).
+    cib_running: usize,
     origin: Instant,
     send_clock: SendClock,
     scratch: Vec<u8>,
@@ -203,6 +208,7 @@ impl Runtime {
             crm_mode: None,
             probing: false,
             loads_pending: 0,
+            cib_running: 0,
             origin: Instant::now(),
             send_clock: SendClock::default(),
             scratch: vec![0u8; MAX_MSG_LEN],
@@ -970,10 +976,14 @@ impl Runtime {
             }
             return;
         };
+        if self.cib_running >= MAX_CIB_CHILDREN {
+            return; // stays queued; started when another ticket's command ends
+        }
         let q = &mut self.cib[ticket];
         if q.load_wanted {
             q.load_wanted = false;
             q.running = true;
+            self.cib_running += 1;
             let name = self.loaded.config.tickets[ticket].name.clone();
             self.spawn_crm(pacemaker::load(&name), Job::Load(ticket));
             return;
@@ -1010,7 +1020,28 @@ impl Runtime {
         }
         if let Some(cmd) = self.cib[ticket].rest.pop_front() {
             self.cib[ticket].running = true;
+            self.cib_running += 1;
             self.spawn_crm(cmd, Job::Write(ticket));
+        }
+    }
+
+    /// A ticket's `crm_ticket` command ended: its slot is free again.
+    fn cib_release(&mut self, ticket: usize) {
+        if self.cib[ticket].running {
+            self.cib[ticket].running = false;
+            self.cib_running = self.cib_running.saturating_sub(1);
+        }
+    }
+
+    /// Starts waiting work: this ticket's next command, then the other tickets', starting
+    /// after it so that every ticket gets its turn.
+    fn pump_from(&mut self, ticket: usize) {
+        let n = self.cib.len();
+        for k in 0..n {
+            if self.cib_running >= MAX_CIB_CHILDREN {
+                break;
+            }
+            self.pump_cib((ticket + k) % n);
         }
     }
 
@@ -1047,7 +1078,7 @@ impl Runtime {
                 }
             }
             Job::Load(t) => {
-                self.cib[t].running = false;
+                self.cib_release(t);
                 self.loads_pending = self.loads_pending.saturating_sub(1);
                 let name = self.loaded.config.tickets[t].name.clone();
                 let cmdline = pacemaker::load(&name).to_string();
@@ -1085,7 +1116,7 @@ impl Runtime {
                     granted: l.granted,
                 });
                 self.core.handle_cib_loaded(now, t, cib);
-                self.pump_cib(t);
+                self.pump_from(t);
             }
             Job::Write(t) => {
                 let ok = outcome.success();
@@ -1103,14 +1134,14 @@ impl Runtime {
                         self.cib[t].retry_at = Some(Instant::now() + CIB_RETRY);
                     }
                 }
-                self.cib[t].running = false;
+                self.cib_release(t);
                 if self.cib[t].rest.is_empty() {
                     self.core.handle_cib_written(now, t, ok);
                     if ok {
                         self.cib_written(t);
                     }
                 }
-                self.pump_cib(t);
+                self.pump_from(t);
             }
             Job::Attr { cmd, tries_left } => {
                 if !outcome.success() {
