@@ -1035,7 +1035,11 @@ fn m5_one(imp: &Impl, n: usize, secs: u64, stub: &Path) -> Scale {
     });
     if let Some(m) = died {
         let log = f.daemon_log(m);
-        let last = log.lines().last().unwrap_or("").to_string();
+        let last = log
+            .lines()
+            .rfind(|l| !l.starts_with("note:"))
+            .unwrap_or("")
+            .to_string();
         s.error = Some(format!("{m}'s daemon died during start-up: \"{last}\""));
         keep_logs(&f, imp, n);
         return s;
@@ -1617,7 +1621,7 @@ fn report_m5(r: &mut String, rows: &[(&'static str, Scale)]) {
     );
     let _ = writeln!(
         r,
-        "| N | impl | start-up | `crm_ticket` at start-up | holder CPU per renewal period | follower CPU per period | arbitrator CPU per period | holder RSS | RSS per ticket (holder) | `booth list` | list size | `crm_ticket` per hour idle |"
+        "| N | impl | start-up | `crm_ticket` runs at start-up (both sites) | holder CPU per renewal period | follower CPU per period | arbitrator CPU per period | holder RSS | RSS per ticket (holder) | `booth list` | list size | `crm_ticket` per hour idle |"
     );
     let _ = writeln!(
         r,
@@ -1665,6 +1669,6 @@ fn report_m5(r: &mut String, rows: &[(&'static str, Scale)]) {
         r,
         "\nCPU per renewal period = the daemon's CPU over the window / (window / (expire/2)): \
          the renewal of the granted ticket plus whatever the idle tickets cost meanwhile. \
-         Start-up = daemons spawned → `booth list` answers with every ticket at both sites and the last start-up `crm_ticket` was launched.\n"
+         Start-up = daemons spawned → `booth list` answers with every ticket at both sites and the last start-up `crm_ticket` was launched (includes the `timeout` both wait before writing the loaded state back; how many tickets a site writes back varies with which daemon came up first).\n"
     );
 }
