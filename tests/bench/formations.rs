@@ -1394,10 +1394,15 @@ fn main() {
         }
         r.push('\n');
     }
+    let load = fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let _ = writeln!(
         r,
-        "Total run time: {:.0} s.",
-        started.elapsed().as_secs_f64()
+        "Total run time: {:.0} s; load average at the end {}.",
+        started.elapsed().as_secs_f64(),
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
     );
     println!("{r}");
     let _ = fs::create_dir_all(&set.out);
