@@ -1441,10 +1441,10 @@ fn report_m1(r: &mut String, m: &M1) {
             "ε (lease announced on the wire: ts + term_valid_for)",
             |f| f.eps_wire,
         ),
-        ("  announced lease end → survivor's vote request", |f| {
+        ("↳ announced lease end → survivor's vote request", |f| {
             f.detect
         }),
-        ("  vote request → granted in the survivor's CIB", |f| {
+        ("↳ vote request → granted in the survivor's CIB", |f| {
             f.elect
         }),
         ("measured (kill → granted)", |f| f.measured),
