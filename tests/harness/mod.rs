@@ -793,7 +793,7 @@ impl Formation {
 
     /// `BIN daemon -S -D... -c CONF -l LOCK` in the member's namespace and directory, clean
     /// environment, stdout+stderr appended to its boothd.log (as the lab does).
-    fn spawn_daemon(&mut self, name: &str) {
+    pub fn spawn_daemon(&mut self, name: &str) {
         let debug = self.spec.debug;
         let node = self.node_mut(name);
         if let Some(c) = node.daemon.as_mut() {
