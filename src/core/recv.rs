@@ -265,7 +265,10 @@ impl Core {
         // booth-rs: a node that restarted recently forgot which leases it acked; until
         // one lease length has passed (or every member answered its STATUS) it stays
         // silent (the candidate retries) instead of voting those leases away.
-        if now.mono < t.quarantine_until && !from_leader {
+        // An administrator's grant (reason ADMIN) is voted for as C does: the quarantine
+        // guards automatic failovers; refusing an explicit grant would leave a formation
+        // whose arbitrator restarted while a site is down unable to grant for a lease.
+        if now.mono < t.quarantine_until && !from_leader && reason != code::ADMIN {
             self.counters.quarantined_votes += 1;
             return;
         }
