@@ -12,24 +12,7 @@ use std::net::Ipv4Addr;
 use std::path::PathBuf;
 
 use common::capture_path;
-use common::captures::{booth_messages, Captured, Role};
-
-const CAPTURES: [&str; 14] = [
-    "noauth-1-startup",
-    "noauth-2-list-peers",
-    "noauth-3-grant",
-    "noauth-4-renewal",
-    "noauth-5-revoke",
-    "noauth-6-geostore",
-    "noauth-7-failover",
-    "noauth-ms-timeout-grant",
-    "auth-1-startup",
-    "auth-2-list-peers",
-    "auth-3-grant",
-    "auth-4-renewal",
-    "auth-5-revoke",
-    "auth-mismatch-arb1-grant",
-];
+use common::captures::{booth_messages, Captured, Role, CAPTURES};
 
 /// Members in config order, as in fuzz/src/lib.rs.
 const MEMBERS: [Ipv4Addr; 3] = [

@@ -6,25 +6,8 @@ mod common;
 
 use booth::auth::AuthKey;
 use booth::wire::{c_client_padding, decode, encode};
-use common::captures::{booth_messages, Role};
+use common::captures::{booth_messages, Role, CAPTURES};
 use common::{capture_path, describe};
-
-const CAPTURES: [&str; 14] = [
-    "noauth-1-startup",
-    "noauth-2-list-peers",
-    "noauth-3-grant",
-    "noauth-4-renewal",
-    "noauth-5-revoke",
-    "noauth-6-geostore",
-    "noauth-7-failover",
-    "noauth-ms-timeout-grant",
-    "auth-1-startup",
-    "auth-2-list-peers",
-    "auth-3-grant",
-    "auth-4-renewal",
-    "auth-5-revoke",
-    "auth-mismatch-arb1-grant",
-];
 
 fn key(file: &str) -> AuthKey {
     let hex = std::fs::read_to_string(capture_path(file)).expect("key file");

@@ -50,6 +50,24 @@ fn cmd_of(msg: &[u8]) -> Cmd {
     Cmd::from_u32(u32::from_be_bytes(w))
 }
 
+/// The 14 captures of the C daemon (tests/vectors/captures/*.pcap), by base name.
+pub const CAPTURES: [&str; 14] = [
+    "noauth-1-startup",
+    "noauth-2-list-peers",
+    "noauth-3-grant",
+    "noauth-4-renewal",
+    "noauth-5-revoke",
+    "noauth-6-geostore",
+    "noauth-7-failover",
+    "noauth-ms-timeout-grant",
+    "auth-1-startup",
+    "auth-2-list-peers",
+    "auth-3-grant",
+    "auth-4-renewal",
+    "auth-5-revoke",
+    "auth-mismatch-arb1-grant",
+];
+
 /// Every booth message on `port` in the capture at `path`.
 pub fn booth_messages(path: &Path, port: u16) -> Vec<Captured> {
     let packets = read_pcap(path).expect("readable pcap");
