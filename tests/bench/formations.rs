@@ -630,7 +630,10 @@ fn m1_one(
             .fold(f64::NAN, f64::max);
         let first_req = pkts
             .iter()
-            .filter(|p| p.src == survivor_addr && p.ts > t_kill)
+            // Its vote request: an Ack to the holder's last renewal may come after the kill.
+            .filter(|p| {
+                p.src == survivor_addr && p.ts > t_kill && p.cmd == u32::from_be_bytes(*b"RVot")
+            })
             .map(|p| p.ts)
             .fold(f64::NAN, f64::min);
         let first_answer = pkts
