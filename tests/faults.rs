@@ -240,24 +240,7 @@ const SCENARIOS: &[Scenario] = &[
 
 /// Cases known not to pass yet: (scenario or regression test, variant or `None` for
 /// all, the bug). A listed case that passes fails the set: remove its line then.
-const KNOWN: &[(&str, Option<Mix>, &str)] = &[
-    (
-        "attr_prereq_auto_failing",
-        Some(Mix::AllOurs),
-        NO_AUTO_PREREQ,
-    ),
-    (
-        "attr_prereq_auto_failing",
-        Some(Mix::OursSite),
-        NO_AUTO_PREREQ,
-    ),
-];
-
-/// Our daemon checks `attr-prereq = manual` on an admin grant, not yet `auto` before a
-/// failover election.
-const NO_AUTO_PREREQ: &str = "our daemon ignores `attr-prereq = auto`: after the holder is \
-     lost, a site whose prerequisite fails starts the failover election anyway and takes \
-     the ticket (consensus.md §13.2, §15.3 #17; surface.md §4.3)";
+const KNOWN: &[(&str, Option<Mix>, &str)] = &[];
 
 fn known(name: &str, mix: Mix) -> Option<&'static str> {
     KNOWN

@@ -1040,8 +1040,6 @@ fn daemon_oracle_manual_prereq_handler() {
             spec
         },
         false,
-        // Not yet in our core: several claimants of a manual ticket (the WARNING block of
-        // `booth list`, surface.md §2.6).
-        &["list, manual ticket at two sites"],
+        &[],
     );
 }

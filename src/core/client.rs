@@ -81,11 +81,10 @@ impl Core {
     pub(super) fn start_revoke(&mut self, now: Now, ti: usize) {
         let t = &mut self.tickets[ti];
         t.snapshot();
-        if t.manual() {
-            t.granted_at = 0;
-        }
+        // a manual ticket's own claim goes with the reset (set_leader); other
+        // claimants stay listed, as in C
         self.reset_ticket(now, ti);
-        self.tickets[ti].leader = Who::NoOne;
+        self.tickets[ti].set_leader(Who::NoOne);
         self.commit_to_cib(now, ti);
         self.broadcast(now, ti, code::REVOKE, code::ACK, 0, code::ADMIN);
     }

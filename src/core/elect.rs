@@ -76,6 +76,15 @@ impl Core {
         if now.mono < t.quarantine_until && effective != code::ADMIN && !t.is_granted {
             return false;
         }
+        if matches!(effective, code::TKT_LOST | code::STEPDOWN) && !t.auto_prereqs_hold {
+            self.counters.prereq_blocked_elections += 1;
+            self.log(
+                ti,
+                Level::Warn,
+                "attr-prereq (auto) failed: no failover election",
+            );
+            return false;
+        }
         let bump = update_term >= 2
             || (update_term == 1 && t.last_valid.is_some_and(|s| s.term >= t.cur))
             // booth-rs: never campaign in a term in which we already voted for another
@@ -156,7 +165,7 @@ impl Core {
         let acks = self.tickets[ti].acks_received;
         let all_sites = self.all_sites_replied(acks);
         let t = &mut self.tickets[ti];
-        t.leader = Who::Member(me);
+        t.set_leader(Who::Member(me));
         t.state = State::Leader;
         t.term_expires = Some(now.mono + t.p.expire);
         t.election_end = None;
@@ -252,7 +261,7 @@ impl Core {
     pub(super) fn manual_select(&mut self, now: Now, ti: usize) {
         let me = self.me();
         let t = &mut self.tickets[ti];
-        t.leader = Who::Member(me);
+        t.set_leader(Who::Member(me));
         t.state = State::Leader;
         t.election_end = None;
         t.delay_commit = None;

@@ -23,7 +23,7 @@ impl Core {
     /// disown (§8.11).
     pub(super) fn disown(&mut self, now: Now, ti: usize) {
         let t = &mut self.tickets[ti];
-        t.leader = Who::Unknown;
+        t.set_leader(Who::Unknown);
         t.is_granted = false;
         t.term_expires = Some(now.mono);
     }
@@ -204,7 +204,13 @@ impl Core {
         t.delay_commit = None;
         t.in_election = false;
         if t.is_granted {
+            let lease = t.term_expires;
             self.disown(now, ti);
+            // booth-rs: keep the copy of the lease we are about to acknowledge. C's
+            // disown leaves `term_expires = now` here (§8.7 quirk), so it acks with
+            // valid_for 0 a lease it does not hold and then votes it away: a leader
+            // counting that ack and a new one overlapped (sim seed 1,105,200).
+            self.tickets[ti].term_expires = lease;
             self.commit_to_cib(now, ti);
         }
     }
@@ -232,6 +238,12 @@ impl Core {
             || msg.leader != my_id
             || !(t.last_request == code::HEARTBEAT || t.last_request == code::UPDATE)
         {
+            return;
+        }
+        // booth-rs: an ACK that carries no lease (valid_for 0: a C follower that took
+        // our heartbeat right after a restart with "granted" in its CIB disowns the
+        // lease it acks, §8.7 quirk) does not hold our lease and must not count for it.
+        if msg.valid_for == 0 {
             return;
         }
         let bits = t.lease_acks | (1 << from);

@@ -87,6 +87,12 @@ pub struct TicketView {
     pub granted_until: Option<Ms>,
     pub in_election: bool,
     pub running: bool,
+    /// Manual tickets: the members believed to hold it (bit per member index, C's
+    /// `sites_where_granted`); two or more make `booth list` print its WARNING.
+    pub claimed_by: u16,
+    /// At the leader while its CIB grant is held back (`delay_commit`, §8.9): until
+    /// when; `booth list` shows it as "commit pending until".
+    pub commit_pending_until: Option<Ms>,
 }
 
 impl Core {
@@ -198,7 +204,10 @@ impl Core {
     /// Read-only view of ticket `ti`.
     pub fn view(&self, ti: usize) -> Option<TicketView> {
         let t = self.tickets.get(ti)?;
+        let me = Who::Member(u8::try_from(self.local).unwrap_or(0));
         Some(TicketView {
+            claimed_by: if t.manual() { t.granted_at } else { 0 },
+            commit_pending_until: t.delay_commit.filter(|_| t.leader == me),
             state: t.state,
             leader: t.leader,
             term: t.cur,
@@ -207,6 +216,16 @@ impl Core {
             in_election: t.in_election,
             running: t.running,
         })
+    }
+
+    /// Whether ticket `ti`'s `attr-prereq auto` lines hold at this site now (surface.md
+    /// §4.3): the shell owns the geo attributes and calls this at start and after every
+    /// change. While they fail, no failover (TKT_LOST/STEPDOWN) election starts here;
+    /// the follower's periodic retry picks it up once they hold (consensus.md §8.1).
+    pub fn set_auto_prereqs(&mut self, ti: usize, hold: bool) {
+        if let Some(t) = self.tickets.get_mut(ti) {
+            t.auto_prereqs_hold = hold;
+        }
     }
 
     pub fn ticket_params(&self, ti: usize) -> Option<&TicketParams> {

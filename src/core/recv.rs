@@ -202,7 +202,7 @@ impl Core {
         } else {
             t.cur.max(msg.term)
         };
-        t.leader = l;
+        t.set_leader(l);
         if l.member().is_some() {
             self.forget_stepdown(ti, code::TKT_LOST);
         }
@@ -262,6 +262,14 @@ impl Core {
         if msg.term < t.cur {
             return self.reject(now, ti, s, code::REQ_VOTE, code::TERM_OUTDATED);
         }
+        // booth-rs: the holder of a manual ticket refuses to vote it away. C clears its
+        // leader here (a manual lease never counts as valid) and stays LEADER with no
+        // leader: the CIB keeps the grant and `booth revoke` answers TICKET_IDLE, so the
+        // ticket can no longer be revoked through booth (fuzz finding). Only a
+        // misconfigured peer (the ticket automatic there) campaigns for a manual ticket.
+        if t.manual() && t.state == State::Leader && t.leader == Who::Member(me) {
+            return self.reject(now, ti, s, code::REQ_VOTE, code::TERM_STILL_VALID);
+        }
         // booth-rs: a node that restarted recently forgot which leases it acked; until
         // one lease length has passed (or every member answered its STATUS) it stays
         // silent (the candidate retries) instead of voting those leases away.
@@ -275,7 +283,7 @@ impl Core {
         let t = &mut self.tickets[ti];
         t.in_election = true;
         if !t.valid(now.mono) {
-            t.leader = Who::Unknown;
+            t.set_leader(Who::Unknown);
         }
         if l != Who::Member(me) && msg.term > t.cur {
             t.state = State::Follower;
@@ -337,6 +345,22 @@ impl Core {
                     self.commit_to_cib(now, ti);
                     self.schedule_election(now, ti, code::STEPDOWN);
                 }
+            } else if t.leader == Who::Unknown
+                && t.state == State::Init
+                && !t.manual()
+                && msg.term > t.cur
+                && self.is_site()
+            {
+                // booth-rs: a step-down from a leader we never heard of (we were cut off
+                // while it was elected) still means nobody holds the ticket now. C
+                // ignores it here, and when the stepping-down leader was the only other
+                // site the ticket stays ungranted for good (sim seed 1,029,987: both
+                // sites' handlers failed in turn). We campaign as its followers do.
+                self.log(ti, Level::Warn, "a leader we did not know stepped down");
+                let t = &mut self.tickets[ti];
+                t.cur = msg.term;
+                t.state = State::Follower;
+                self.schedule_election(now, ti, code::STEPDOWN);
             }
             return;
         }
@@ -349,7 +373,7 @@ impl Core {
         if l != Who::Member(me) && msg.term > t.cur {
             let t = &mut self.tickets[ti];
             t.state = State::Follower;
-            t.leader = l;
+            t.set_leader(l);
             t.cur = msg.term;
             t.votes = [Who::Unknown; 16];
         } else if msg.term > t.cur {
@@ -401,15 +425,13 @@ impl Core {
         t.expect_more_rejects = false;
         if msg.term > t.cur {
             t.state = State::Follower;
-            t.leader = l;
+            t.set_leader(l);
             t.cur = msg.term;
         }
         self.become_follower(now, ti, msg);
         let t = &mut self.tickets[ti];
-        t.leader = l;
-        if t.manual() {
-            t.granted_at |= 1 << s;
-        } else if let Some(e) = t.term_expires {
+        t.set_leader(l);
+        if let (false, Some(e)) = (t.manual(), t.term_expires) {
             // booth-rs: C does not re-arm the cron here (§7.5 note), so a follower
             // whose UPDATE was lost may notice the lease's end an hour late (sim
             // seed 301814); we make sure it wakes when the lease (+A) ends.
@@ -445,7 +467,7 @@ impl Core {
             return;
         }
         self.become_follower(now, ti, msg);
-        self.tickets[ti].leader = l;
+        self.tickets[ti].set_leader(l);
         self.commit_to_cib(now, ti);
         self.set_wakeup(now, ti);
         self.reply(now, ti, s, code::ACK, code::UPDATE);
@@ -460,7 +482,7 @@ impl Core {
         }
         if l != Who::Member(me) && msg.term > t.cur {
             t.state = State::Follower;
-            t.leader = l;
+            t.set_leader(l);
             t.cur = msg.term;
             return;
         }
@@ -508,7 +530,7 @@ impl Core {
         }
         t.snapshot();
         self.reset_ticket(now, ti);
-        self.tickets[ti].leader = Who::NoOne;
+        self.tickets[ti].set_leader(Who::NoOne);
         self.commit_to_cib(now, ti);
         self.reply(now, ti, s, code::ACK, code::REVOKE);
     }
@@ -529,12 +551,12 @@ impl Core {
                 // booth-rs: a rejecter that names nobody leaves us with an unknown
                 // leader, not a revoked one: C stores NO_ONE here and never campaigns
                 // again (a follower of NO_ONE has no lease to lose; sim seed 1208).
-                t.leader = if l == Who::NoOne { Who::Unknown } else { l };
+                t.set_leader(if l == Who::NoOne { Who::Unknown } else { l });
                 t.expect_more_rejects = true;
                 self.become_follower(now, ti, msg);
             }
             code::YOU_OUTDATED => {
-                t.leader = l;
+                t.set_leader(l);
                 t.expect_more_rejects = true;
                 if l.member().is_some() {
                     self.become_follower(now, ti, msg);

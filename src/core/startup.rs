@@ -49,7 +49,10 @@ impl Core {
     /// §12.1 for one ticket.
     pub(super) fn start_ticket(&mut self, now: Now, ti: usize, loaded: Option<CibTicket>) {
         let p = self.tickets[ti].p;
+        // what the shell said of the geo attributes outlives the restart of the state
+        let prereqs = self.tickets[ti].auto_prereqs_hold;
         self.tickets[ti] = Ticket::new(p);
+        self.tickets[ti].auto_prereqs_hold = prereqs;
         self.reset_ticket(now, ti);
         let me = self.me();
         let t = &mut self.tickets[ti];
@@ -87,10 +90,10 @@ impl Core {
                 t.cur = c.term;
                 t.is_granted = c.granted;
                 if let Some(o) = owner {
-                    t.leader = o;
+                    t.set_leader(o);
                 }
                 if c.granted && !t.owned() {
-                    t.leader = Who::Member(me);
+                    t.set_leader(Who::Member(me));
                 }
                 if owner.is_some() {
                     self.reconcile(now, ti, None);

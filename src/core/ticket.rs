@@ -112,6 +112,9 @@ pub struct Ticket {
     pub status_heard: u16,
     /// Our last round's tally named another winner whose heartbeat has not come yet.
     pub awaiting_winner: bool,
+    /// The ticket's `attr-prereq auto` lines hold (the shell evaluates them against the
+    /// site's geo attributes and says so); failover elections wait while they do not.
+    pub auto_prereqs_hold: bool,
 }
 
 impl Ticket {
@@ -156,7 +159,23 @@ impl Ticket {
             quarantine_until: 0,
             status_heard: 0,
             awaiting_winner: false,
+            auto_prereqs_hold: true,
         }
+    }
+
+    /// C's `set_leader`: every change of leader goes through here so that a manual
+    /// ticket's claimants (`granted_at`, the `booth list` WARNING) follow it: a member
+    /// that becomes our leader claims the ticket; losing track of the leader (unknown)
+    /// drops that member's claim; NO_ONE keeps the claims as they are.
+    pub fn set_leader(&mut self, who: Who) {
+        if self.manual() {
+            match (who, self.leader) {
+                (Who::Unknown, Who::Member(old)) => self.granted_at &= !(1u16 << old),
+                (Who::Member(new), _) => self.granted_at |= 1u16 << new,
+                _ => {}
+            }
+        }
+        self.leader = who;
     }
 
     pub fn manual(&self) -> bool {

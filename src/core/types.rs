@@ -312,4 +312,6 @@ pub struct Counters {
     pub unexpected: u64,
     pub not_loaded: u64,
     pub quarantined_votes: u64,
+    /// Failover elections not started because an `attr-prereq auto` failed.
+    pub prereq_blocked_elections: u64,
 }

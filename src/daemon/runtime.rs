@@ -95,6 +95,8 @@ pub struct Runtime {
     children: Children<Job>,
     signals: Signals,
     attrs: Vec<TicketAttrs>,
+    /// Per ticket: what the core was last told of its `attr-prereq auto` lines.
+    auto_prereqs_hold: Vec<bool>,
     cib: Vec<CibQueue>,
     handlers: Vec<Option<HandlerRun>>,
     crm_mode: Option<UpdateMode>,
@@ -203,6 +205,7 @@ impl Runtime {
             children: Children::default(),
             signals,
             attrs: vec![TicketAttrs::default(); n],
+            auto_prereqs_hold: vec![true; n],
             cib: (0..n).map(|_| CibQueue::default()).collect(),
             handlers: (0..n).map(|_| None).collect(),
             crm_mode: None,
@@ -236,6 +239,9 @@ impl Runtime {
     pub fn run(&mut self, ready: &mut dyn FnMut(&Logger)) -> Exit {
         if self.is_site() {
             self.loads_pending = self.cib.len();
+        }
+        for ti in 0..self.attrs.len() {
+            self.sync_auto_prereqs(ti);
         }
         let programs = self.hooks.programs();
         if let (Some(dir), false) = (&self.hooks.dir, programs.is_empty()) {
@@ -742,13 +748,10 @@ impl Runtime {
         let Some(ti) = self.core.ticket_index(&core::Name(t.name.0)) else {
             return true; // unknown tickets are the core's to answer
         };
-        let failed = self.loaded.config.tickets[ti]
-            .attr_prereqs
-            .iter()
-            .filter(|p| p.grant_type == config::GrantType::Manual)
-            .find(|p| !self.attrs[ti].prereq_holds(&p.name, p.op == config::AttrOp::Eq, &p.value))
-            .map(|p| p.name.clone());
-        let Some(name) = failed else { return true };
+        let Some(name) = self.failed_prereq(ti, config::GrantType::Manual) else {
+            return true;
+        };
+        let name = name.to_owned();
         let prefix = self.ticket_prefix(ti);
         self.log.log(
             Level::Warn,
@@ -757,6 +760,45 @@ impl Runtime {
         let h = self.result_header(Cmd::ClResult, Some(ResultCode::AttrPrereq));
         self.reply(id, h, Body::Ticket(*t), true);
         false
+    }
+
+    /// The name of the first `attr-prereq` of `grant_type` of ticket `ti` that fails
+    /// against this site's geo attributes now.
+    fn failed_prereq(&self, ti: usize, grant_type: config::GrantType) -> Option<&str> {
+        let attrs = self.attrs.get(ti)?;
+        self.loaded.config.tickets[ti]
+            .attr_prereqs
+            .iter()
+            .filter(|p| p.grant_type == grant_type)
+            .find(|p| !attrs.prereq_holds(&p.name, p.op == config::AttrOp::Eq, &p.value))
+            .map(|p| p.name.as_str())
+    }
+
+    /// Tells the core whether ticket `ti`'s `attr-prereq auto` lines hold, after its
+    /// attributes changed (failover elections wait while they fail), logging a change.
+    fn sync_auto_prereqs(&mut self, ti: usize) {
+        let failed = self
+            .failed_prereq(ti, config::GrantType::Auto)
+            .map(str::to_owned);
+        let hold = failed.is_none();
+        if self.auto_prereqs_hold.get(ti) == Some(&hold) {
+            return;
+        }
+        if let Some(flag) = self.auto_prereqs_hold.get_mut(ti) {
+            *flag = hold;
+        }
+        self.core.set_auto_prereqs(ti, hold);
+        let prefix = self.ticket_prefix(ti);
+        match failed {
+            Some(name) => self.log.log(
+                Level::Warn,
+                format_args!("{prefix}'{name}' attr-prereq failed: no failover to this site"),
+            ),
+            None => self.log.log(
+                Level::Info,
+                format_args!("{prefix}attr-prereqs hold: failover to this site allowed"),
+            ),
+        }
     }
 
     fn attr_request(&mut self, id: ConnId, cmd: Cmd, body: wire::AttrBody) {
@@ -788,6 +830,9 @@ impl Runtime {
             };
             self.spawn_crm(c, job);
         }
+        if let Some(ti) = ti {
+            self.sync_auto_prereqs(ti);
+        }
     }
 
     /// The `booth list` text from the core's view of each ticket.
@@ -801,9 +846,22 @@ impl Runtime {
                 .map(|m| m.addr_text.as_str()),
             _ => None,
         };
-        let mut views = Vec::with_capacity(config.tickets.len());
-        for (i, t) in config.tickets.iter().enumerate() {
+        let mut claims: Vec<Vec<&str>> = Vec::new();
+        let mut core_views = Vec::with_capacity(config.tickets.len());
+        for i in 0..config.tickets.len() {
             let Some(v) = self.core.view(i) else { continue };
+            // C lists the claimants in member order
+            claims.push(
+                (0..config.members.len())
+                    .filter(|&m| m < 16 && v.claimed_by & (1 << m) != 0)
+                    .filter_map(|m| config.members.get(m).map(|x| x.addr_text.as_str()))
+                    .collect(),
+            );
+            core_views.push((i, v));
+        }
+        let mut views = Vec::with_capacity(core_views.len());
+        for ((i, v), claimed) in core_views.into_iter().zip(&claims) {
+            let t = &config.tickets[i];
             let leader = match v.leader {
                 Who::NoOne => LeaderView::NoOne,
                 Who::Unknown => LeaderView::Unknown,
@@ -819,10 +877,12 @@ impl Runtime {
                 name: &t.name,
                 leader,
                 expires,
-                // TODO(core): expose the CIB commit delay to show it here.
-                commit_pending_until: None,
+                commit_pending_until: v
+                    .commit_pending_until
+                    .filter(|&d| d > now.mono)
+                    .map(|d| mono_to_wall(now, d)),
                 manual,
-                claimed_by: &[],
+                claimed_by: claimed,
             });
         }
         output::list(&views, &Tm::local)
@@ -1098,6 +1158,7 @@ impl Runtime {
                         for (k, v) in &l.attrs {
                             self.attrs[t].set(k, v, None);
                         }
+                        self.sync_auto_prereqs(t);
                         Some(l)
                     }
                     Err(e) => {

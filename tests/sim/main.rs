@@ -255,6 +255,19 @@ fn seeds_1500_1999() {
     run_range(1_500, 500, false);
 }
 
+/// Soak seeds that once failed, replayed on every run: 1,000,940 and 1,096,793 (S2, a
+/// paused leader past its lease still says LEADER while an amnesic arbitrator re-votes
+/// its term), 1,029,987 (L1, a step-down by a leader the last site never heard of) and
+/// 1,105,200 (S1, a restarted site acked a lease with valid_for 0 and voted it away).
+#[test]
+fn soak_regressions() {
+    for seed in [1_000_940, 1_029_987, 1_096_793, 1_105_200] {
+        if let Err((f, _)) = run_seed(seed, false, false) {
+            panic!("seed {seed} failed: {f}\n  replay: SIM_SEED={seed} cargo test --test sim replay -- --nocapture");
+        }
+    }
+}
+
 /// `SIM_SEEDS=N [SIM_SEED_START=s]`: a soak over N more seeds.
 #[test]
 fn soak() {

@@ -209,10 +209,23 @@ impl Monitor {
                 }
                 // one leader per term at any time (terms are not persisted by C: an
                 // arbitrator or a site whose CIB says "lost" restarts in an old term,
-                // so the same term can be led again later, after the first lease ended)
+                // so the same term can be led again later, after the first lease ended).
+                // A leader whose lease ended in true time while it was paused still says
+                // LEADER until it runs again (S3 then gives it one timeout to step down),
+                // so it no longer counts once its own idea of its lease (`term_expires`,
+                // never shorter than the majority-acknowledged one) has ended: seeds
+                // 1,000,940 and 1,096,793 have an arbitrator that voted in term 1,
+                // crashed, sat out its one-lease quarantine and voted in term 1 again
+                // after the paused first leader's lease had run out.
                 for (j, n) in nodes.iter().enumerate() {
                     let other = n.core.as_ref().and_then(|c| c.view(0));
-                    if j != k && other.is_some_and(|o| o.state == State::Leader && o.term == v.term)
+                    let live = |o: &booth::core::TicketView| {
+                        o.term_expires.map_or(true, |e| n.clock.true_at(e) > t)
+                    };
+                    if j != k
+                        && other.is_some_and(|o| {
+                            o.state == State::Leader && o.term == v.term && live(&o)
+                        })
                     {
                         self.fail(t, format!("S2: n{k} and n{j} both lead term {}", v.term));
                     }

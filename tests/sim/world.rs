@@ -352,6 +352,7 @@ impl World {
                 );
             }
             Action::RunHandler { ticket: _ } => {
+                self.note(|| format!("n{k} handler runs"));
                 self.nodes[k].handler_tok += 1;
                 let tok = self.nodes[k].handler_tok;
                 let inc = self.nodes[k].inc;
@@ -371,6 +372,7 @@ impl World {
                 }
             }
             Action::KillHandler { ticket: _ } => {
+                self.note(|| format!("n{k} handler killed"));
                 let tok = self.nodes[k].handler_tok;
                 let inc = self.nodes[k].inc;
                 self.schedule(
@@ -488,6 +490,7 @@ impl World {
                     let n = &self.nodes[node];
                     if n.status == Status::Up {
                         self.nodes[node].handler_done = tok;
+                        self.note(|| format!("n{node} handler exits {status}"));
                         let now = self.nodes[node].clock.now(self.t);
                         self.nodes[node]
                             .core
@@ -536,6 +539,10 @@ impl World {
             .as_mut()
             .unwrap()
             .handle_message(now, &msg);
+        if std::env::var_os("SIM_VIEWS").is_some() {
+            let v = self.nodes[to].core.as_ref().and_then(|c| c.view(0));
+            self.note(|| format!("    n{to}: {v:?}"));
+        }
         self.after(to);
     }
 
