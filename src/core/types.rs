@@ -2,7 +2,7 @@
 //!
 //! Messages are typed (header fields + ticket body fields), never bytes: the shell encodes.
 
-use crate::wire::consts::{fourcc, NO_ONE, TICKET_NAME_LEN};
+use crate::wire::consts::{NO_ONE, TICKET_NAME_LEN};
 
 /// Milliseconds on the node's monotonic clock (consensus.md §9.1).
 pub type Ms = u64;
@@ -153,43 +153,44 @@ impl std::fmt::Debug for Name {
     }
 }
 
-/// Opcodes and codes the state machine uses (consensus.md §1), as wire values.
+/// Opcodes and codes the state machine uses (consensus.md §1), as wire values: the
+/// core works on raw `u32` fields, so these are the wire enums' values, named once there.
 pub mod code {
-    use super::fourcc;
-    pub const STATUS: u32 = fourcc(b"Stat");
-    pub const MY_INDEX: u32 = fourcc(b"MIdx");
-    pub const REQ_VOTE: u32 = fourcc(b"RVot");
-    pub const VOTE_FOR: u32 = fourcc(b"VtFr");
-    pub const HEARTBEAT: u32 = fourcc(b"HrtB");
-    pub const ACK: u32 = fourcc(b"Ack.");
-    pub const UPDATE: u32 = fourcc(b"UpdE");
-    pub const REVOKE: u32 = fourcc(b"Revk");
-    pub const REJECTED: u32 = fourcc(b"RJC!");
-    pub const CMD_GRANT: u32 = fourcc(b"CGnt");
-    pub const CMD_REVOKE: u32 = fourcc(b"CRvk");
-    pub const CL_RESULT: u32 = fourcc(b"Rslt");
+    use crate::wire::{Cmd, Reason, ResultCode};
+    pub const STATUS: u32 = Cmd::Status.to_u32();
+    pub const MY_INDEX: u32 = Cmd::MyIndex.to_u32();
+    pub const REQ_VOTE: u32 = Cmd::ReqVote.to_u32();
+    pub const VOTE_FOR: u32 = Cmd::VoteFor.to_u32();
+    pub const HEARTBEAT: u32 = Cmd::Heartbeat.to_u32();
+    pub const ACK: u32 = Cmd::Ack.to_u32();
+    pub const UPDATE: u32 = Cmd::Update.to_u32();
+    pub const REVOKE: u32 = Cmd::Revoke2.to_u32();
+    pub const REJECTED: u32 = Cmd::Rejected.to_u32();
+    pub const CMD_GRANT: u32 = Cmd::Grant.to_u32();
+    pub const CMD_REVOKE: u32 = Cmd::Revoke.to_u32();
+    pub const CL_RESULT: u32 = Cmd::ClResult.to_u32();
 
     pub const SUCCESS: u32 = 0;
-    pub const MORE: u32 = fourcc(b"More");
-    pub const SYNC_FAIL: u32 = fourcc(b"Fail");
-    pub const INVALID_ARG: u32 = fourcc(b"IArg");
-    pub const CIB_PENDING: u32 = fourcc(b"Pend");
-    pub const EXT_FAILED: u32 = fourcc(b"XPrg");
-    pub const ATTR_PREREQ: u32 = fourcc(b"APrq");
-    pub const TICKET_IDLE: u32 = fourcc(b"Tidl");
-    pub const OVERGRANT: u32 = fourcc(b"Over");
-    pub const REDIRECT: u32 = fourcc(b"Redr");
-    pub const TERM_OUTDATED: u32 = fourcc(b"TOdt");
-    pub const TERM_STILL_VALID: u32 = fourcc(b"TVld");
-    pub const YOU_OUTDATED: u32 = fourcc(b"Outd");
+    pub const MORE: u32 = ResultCode::More.to_u32();
+    pub const SYNC_FAIL: u32 = ResultCode::SyncFail.to_u32();
+    pub const INVALID_ARG: u32 = ResultCode::InvalidArg.to_u32();
+    pub const CIB_PENDING: u32 = ResultCode::CibPending.to_u32();
+    pub const EXT_FAILED: u32 = ResultCode::ExtFailed.to_u32();
+    pub const ATTR_PREREQ: u32 = ResultCode::AttrPrereq.to_u32();
+    pub const TICKET_IDLE: u32 = ResultCode::TicketIdle.to_u32();
+    pub const OVERGRANT: u32 = ResultCode::Overgrant.to_u32();
+    pub const REDIRECT: u32 = ResultCode::Redirect.to_u32();
+    pub const TERM_OUTDATED: u32 = ResultCode::TermOutdated.to_u32();
+    pub const TERM_STILL_VALID: u32 = ResultCode::TermStillValid.to_u32();
+    pub const YOU_OUTDATED: u32 = ResultCode::YouOutdated.to_u32();
 
     pub const R_NONE: u32 = 0;
-    pub const TKT_LOST: u32 = fourcc(b"TLst");
-    pub const REACQUIRE: u32 = fourcc(b"Racq");
-    pub const ADMIN: u32 = fourcc(b"Admn");
-    pub const LOCAL_FAIL: u32 = fourcc(b"LocF");
-    pub const STEPDOWN: u32 = fourcc(b"Spdn");
-    pub const AGAIN: u32 = fourcc(b"Aaaa");
+    pub const TKT_LOST: u32 = Reason::TicketLost.to_u32();
+    pub const REACQUIRE: u32 = Reason::Reacquire.to_u32();
+    pub const ADMIN: u32 = Reason::Admin.to_u32();
+    pub const LOCAL_FAIL: u32 = Reason::LocalFail.to_u32();
+    pub const STEPDOWN: u32 = Reason::StepDown.to_u32();
+    pub const AGAIN: u32 = Reason::Again.to_u32();
 
     /// Client option bits (consensus.md §1).
     pub const OPT_IMMEDIATE: u32 = 1;
