@@ -1,23 +1,11 @@
 //! Seeded random mutations of config texts: the parser must never panic, and its
 //! errors must point at a line of the file.
 
+mod xorshift;
+
 use booth::config::parse_bytes;
 use std::net::IpAddr;
-
-/// xorshift64*: deterministic, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        usize::try_from(self.next() % u64::try_from(n.max(1)).unwrap_or(1)).unwrap_or(0)
-    }
-}
+use xorshift::Rng;
 
 const SEEDS: &[&str] = &[
     "transport = UDP\nport = 9929\nsite = 192.168.77.11\nsite = 192.168.77.12\narbitrator = 192.168.77.101\n\

@@ -15,15 +15,16 @@ fn ids() -> [u32; 3] {
         .map(|a| site_id(&a.parse().expect("address")))
 }
 
-/// Manual ticket `tB` at member `local` of site1, site2, arb1.
-fn manual_core(local: usize) -> Core {
+/// Ticket `name` in `mode` at member `local` of site1, site2, arb1 (expire 10 s,
+/// timeout 1 s, 3 retries, renewal every 5 s).
+fn core_at(local: usize, name: &str, mode: Mode) -> Core {
     let ids = ids();
-    let mut p = TicketParams::new(Name::new("tB").expect("name"));
+    let mut p = TicketParams::new(Name::new(name).expect("name"));
     p.expire = 10_000;
     p.timeout = 1_000;
     p.retries = 3;
     p.renewal_freq = 5_000;
-    p.mode = Mode::Manual;
+    p.mode = mode;
     let setup = Setup {
         members: (0..3)
             .map(|i| Member {
@@ -36,6 +37,11 @@ fn manual_core(local: usize) -> Core {
         tickets: vec![p],
     };
     Core::new(setup, 1).expect("setup")
+}
+
+/// Manual ticket `tB` at member `local`.
+fn manual_core(local: usize) -> Core {
+    core_at(local, "tB", Mode::Manual)
 }
 
 fn drain(core: &mut Core) -> Vec<Action> {
@@ -145,26 +151,9 @@ fn a_timeout_that_wraps_c_int_is_accepted_by_the_parser_and_refused_by_the_core(
     );
 }
 
-/// Automatic ticket `tA` at member `local` of site1, site2, arb1.
+/// Automatic ticket `tA` at member `local`.
 fn auto_core(local: usize) -> Core {
-    let ids = ids();
-    let mut p = TicketParams::new(Name::new("tA").expect("name"));
-    p.expire = 10_000;
-    p.timeout = 1_000;
-    p.retries = 3;
-    p.renewal_freq = 5_000;
-    let setup = Setup {
-        members: (0..3)
-            .map(|i| Member {
-                id: ids[i],
-                kind: if i == 2 { Kind::Arbitrator } else { Kind::Site },
-            })
-            .collect(),
-        local,
-        ms_mode: false,
-        tickets: vec![p],
-    };
-    Core::new(setup, 1).expect("setup")
+    core_at(local, "tA", Mode::Auto)
 }
 
 fn at(mono: u64) -> Now {

@@ -3,6 +3,7 @@
 //! valid messages round-trip encode -> decode -> encode (wire.md §1, §1.8).
 
 mod common;
+mod xorshift;
 
 use booth::auth::{sign, verify_message, AuthKey};
 use booth::wire::consts::{MAGIC, OPTS_ATTR, VERSION};
@@ -12,30 +13,7 @@ use booth::wire::{
 };
 use common::capture_path;
 use common::captures::booth_messages;
-
-/// xorshift64* (Vigna), deterministic.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        usize::try_from(self.next() % u64::try_from(n).expect("n")).expect("fits")
-    }
-    fn u32(&mut self) -> u32 {
-        u32::try_from(self.next() >> 32).expect("32 bits")
-    }
-    fn byte(&mut self) -> u8 {
-        u8::try_from(self.next() >> 56).expect("8 bits")
-    }
-    fn chance(&mut self, one_in: usize) -> bool {
-        self.below(one_in) == 0
-    }
-}
+use xorshift::Rng;
 
 const SHAPES: [Shape; 4] = [
     Shape::Datagram,
