@@ -76,8 +76,6 @@ struct Run {
     local: usize,
     ids: [u32; 3],
     quiet: bool,
-    /// Ticket 1 (tB) is a manual ticket in this run.
-    manual_tb: bool,
     /// Per ticket: a peer's ACK naming us as leader reached the core.
     acked_me: [bool; 2],
     next_client: u64,
@@ -156,18 +154,7 @@ impl Run {
         {
             return None;
         }
-        let h = &m.header;
-        Some(Msg {
-            cmd: h.cmd,
-            request: h.request,
-            result: h.result,
-            reason: h.reason,
-            from: h.from,
-            ticket: name,
-            leader: t.leader,
-            term: t.term,
-            valid_for: t.term_valid_for,
-        })
+        Some(Msg::from_wire(&m.header, t))
     }
 
     fn deliver(&mut self, msg: Msg) {
@@ -394,7 +381,6 @@ fn run(u: &mut Bytes<'_>) -> () {
         local,
         ids: booth_fuzz::ids(),
         quiet,
-        manual_tb,
         acked_me: [false; 2],
         next_client: 0,
     };

@@ -566,18 +566,7 @@ impl Runtime {
             self.peers.count_invalid(peer);
             return None;
         }
-        let h = &msg.header;
-        Some(Msg {
-            cmd: h.cmd,
-            request: h.request,
-            result: h.result,
-            reason: h.reason,
-            from: h.from,
-            ticket: name,
-            leader: t.leader,
-            term: t.term,
-            valid_for: t.term_valid_for,
-        })
+        Some(Msg::from_wire(&msg.header, t))
     }
 
     fn send_msg(&mut self, to: Option<usize>, msg: &Msg) {
