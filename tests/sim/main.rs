@@ -255,6 +255,73 @@ fn seeds_1500_1999() {
     run_range(1_500, 500, false);
 }
 
+/// The checkers can fail: a vote nobody sent (forged onto the wire to a site cut off
+/// from everyone) makes that site leader, and S2 must say it leads without a majority.
+#[test]
+fn checkers_flag_a_leader_elected_by_a_forged_vote() {
+    let mut p = TicketParams::new(ticket_name());
+    p.timeout = 1_000;
+    p.retries = 3;
+    p.expire = 10_000;
+    p.renewal_freq = 5_000;
+    let knobs = Knobs {
+        sites: 2,
+        arbs: 1,
+        params: p,
+        ms_mode: false,
+        delay: (5, 150),
+        handler_fail: 0,
+        handler_hang: 0,
+        cib_slow: 0,
+        cib_load_fail: 0,
+    };
+    let mut w = World::new(1, knobs, false);
+    w.boot_all();
+    w.run_until(20_000);
+    assert!(w.mon.failure.is_none(), "{:?}", w.mon.failure);
+    for j in 1..3 {
+        w.fault(Fault::Cut {
+            from: 0,
+            to: j,
+            on: true,
+        });
+        w.fault(Fault::Cut {
+            from: j,
+            to: 0,
+            on: true,
+        });
+    }
+    w.fault(Fault::Grant {
+        node: 0,
+        options: 0,
+    });
+    w.run_until(20_100);
+    let v = w.nodes[0]
+        .core
+        .as_ref()
+        .and_then(|c| c.view(0))
+        .expect("n0 runs");
+    assert_eq!(v.state, booth::core::State::Candidate, "{v:?}");
+    let vote = booth::core::Msg {
+        cmd: code::VOTE_FOR,
+        request: code::REQ_VOTE,
+        result: 0,
+        reason: 0,
+        from: w.nodes[2].member.id,
+        ticket: ticket_name(),
+        leader: w.nodes[0].member.id,
+        term: v.term,
+        valid_for: 0,
+    };
+    w.fault(Fault::Forge { to: 0, msg: vote });
+    w.run_until(25_000);
+    let failure = w.mon.failure.clone().unwrap_or_default();
+    assert!(
+        failure.contains("S2: n0 leads term") && failure.contains("with 1 votes"),
+        "the checker missed it: {failure:?}"
+    );
+}
+
 /// Soak seeds that once failed, replayed on every run: 1,000,940 and 1,096,793 (S2, a
 /// paused leader past its lease still says LEADER while an amnesic arbitrator re-votes
 /// its term), 1,029,987 (L1, a step-down by a leader the last site never heard of) and

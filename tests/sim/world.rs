@@ -108,16 +108,48 @@ pub enum Ev {
 
 #[derive(Clone, Debug)]
 pub enum Fault {
-    Cut { from: usize, to: usize, on: bool },
-    Crash { node: usize },
-    Restart { node: usize },
-    Pause { node: usize },
-    Resume { node: usize },
-    Loss { per_mille: u64, dup: u64 },
-    WallStep { node: usize, delta: i64 },
-    Grant { node: usize, options: u32 },
-    Revoke { node: usize },
-    Inject { to: usize, kind: u8 },
+    Cut {
+        from: usize,
+        to: usize,
+        on: bool,
+    },
+    Crash {
+        node: usize,
+    },
+    Restart {
+        node: usize,
+    },
+    Pause {
+        node: usize,
+    },
+    Resume {
+        node: usize,
+    },
+    Loss {
+        per_mille: u64,
+        dup: u64,
+    },
+    WallStep {
+        node: usize,
+        delta: i64,
+    },
+    Grant {
+        node: usize,
+        options: u32,
+    },
+    Revoke {
+        node: usize,
+    },
+    Inject {
+        to: usize,
+        kind: u8,
+    },
+    /// Deliver `msg` to `to` as if from the network (the checkers' own tests: a message
+    /// no member sent, e.g. a vote, must make an invariant fail).
+    Forge {
+        to: usize,
+        msg: Msg,
+    },
     HealAll,
 }
 
@@ -593,6 +625,11 @@ impl World {
             Fault::Grant { node, options } => self.client(node, code::CMD_GRANT, options),
             Fault::Revoke { node } => self.client(node, code::CMD_REVOKE, 0),
             Fault::Inject { to, kind } => self.inject(to, kind),
+            Fault::Forge { to, msg } => {
+                if self.nodes[to].status == Status::Up {
+                    self.deliver(to, &codec::encode(&msg));
+                }
+            }
             Fault::HealAll => {
                 if self.trace.is_some() {
                     for k in 0..self.n() {
