@@ -158,7 +158,10 @@ impl Run {
     }
 
     fn deliver(&mut self, msg: Msg) {
-        if self.quiet && (msg.cmd == code::REQ_VOTE || self.is_site_id(msg.leader)) {
+        // A step-down notice (VOTE_FOR naming no one) says a site held the ticket until
+        // now: like naming a leader, it starts the failover election.
+        let step_down = msg.cmd == code::VOTE_FOR && msg.leader == Msg::NO_ONE;
+        if self.quiet && (msg.cmd == code::REQ_VOTE || step_down || self.is_site_id(msg.leader)) {
             return;
         }
         trace(|| format!("{} msg {}", self.now.mono, show(&msg)));
