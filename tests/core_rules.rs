@@ -223,18 +223,25 @@ fn vote_rejects() {
     let mut rv = msg(IDS[1], code::REQ_VOTE, IDS[1], 5);
     rv.reason = code::TKT_LOST;
     n.cores[2].handle_message(now(n.t), &rv);
-    let a = n.cores[2].poll_action().unwrap();
+    let a = next_non_log(&mut n.cores[2]);
     let Action::Send { to: 1, msg: r } = a else {
         panic!("{a:?}")
     };
     assert_eq!((r.cmd, r.result), (code::REJECTED, code::TERM_STILL_VALID));
     n.client(0, code::CMD_REVOKE, 0);
     n.cores[2].handle_message(now(n.t), &rv);
-    let a = n.cores[2].poll_action().unwrap();
+    let a = next_non_log(&mut n.cores[2]);
     let Action::Send { msg: r, .. } = a else {
         panic!("{a:?}")
     };
     assert_eq!((r.cmd, r.result), (code::REJECTED, code::YOU_OUTDATED));
+}
+
+/// The next action that is not a log line (the reject is logged before it is sent).
+fn next_non_log(c: &mut Core) -> Action {
+    std::iter::from_fn(|| c.poll_action())
+        .find(|a| !matches!(a, Action::Log { .. }))
+        .expect("an action")
 }
 
 fn quiet(c: &mut Core) -> bool {

@@ -291,7 +291,12 @@ impl Run {
             Action::ReplyClient { client, .. } => {
                 assert!(*client >= 1 && *client <= self.next_client);
             }
-            Action::Log { ticket, .. } => assert!(*ticket < 2),
+            Action::Log { ticket, event, .. } => {
+                assert!(*ticket < 2);
+                // every event the core can reach formats (members named by index)
+                let text = event.display(|_| "site").to_string();
+                assert!(!text.is_empty(), "{event:?}");
+            }
         }
     }
 

@@ -2,8 +2,8 @@
 //! waiting clients (consensus.md §7.10, §10.1, §11.3).
 
 use super::ticket::{State, Who};
-use super::types::{code, Action, ClientId, ClientReply, ClientRequest, Level, Now};
-use super::Core;
+use super::types::{code, Action, ClientId, ClientReply, ClientRequest, Now};
+use super::{Core, LogEvent};
 
 impl Core {
     /// A client request on connection `client` (§7.10).
@@ -46,6 +46,7 @@ impl Core {
 
     /// `grant(options)` (§7.10).
     fn grant(&mut self, now: Now, ti: usize, client: ClientId, options: u32) {
+        self.log(ti, LogEvent::Granting);
         let me = self.me();
         let t = &mut self.tickets[ti];
         if t.leader == Who::Member(me) {
@@ -53,11 +54,7 @@ impl Core {
         }
         if t.owned() {
             if t.manual() && options & code::OPT_IMMEDIATE != 0 {
-                self.log(
-                    ti,
-                    Level::Warn,
-                    "granting a manual ticket held elsewhere (-F)",
-                );
+                self.log(ti, LogEvent::ManualForced);
             } else {
                 return self.answer(now, ti, client, code::OVERGRANT, true);
             }
@@ -79,6 +76,7 @@ impl Core {
 
     /// `start_revoke()` (§10.1), at the leader.
     pub(super) fn start_revoke(&mut self, now: Now, ti: usize) {
+        self.log(ti, LogEvent::Revoking);
         let t = &mut self.tickets[ti];
         t.snapshot();
         // a manual ticket's own claim goes with the reset (set_leader); other

@@ -2,8 +2,8 @@
 
 use super::elect::HandlerStep;
 use super::ticket::{Handler, State, Who};
-use super::types::{code, Level, Ms, Now};
-use super::Core;
+use super::types::{code, Ms, Now};
+use super::{Core, LogEvent};
 
 /// `set_wakeup` fallbacks (§3.3).
 const MANUAL_PERIOD: Ms = 60_000;
@@ -45,7 +45,7 @@ impl Core {
                         self.acquire_and_report(now, ti);
                     }
                 } else {
-                    self.log(ti, Level::Info, "ticket was granted here: re-acquiring");
+                    self.log(ti, LogEvent::Reacquire);
                     self.acquire(now, ti, code::REACQUIRE);
                 }
                 self.tickets[ti].start_postpone = false;

@@ -3,8 +3,8 @@
 //! function over the vote table, tested table-driven.
 
 use super::ticket::{Handler, State, Who};
-use super::types::{code, Action, Level, Now};
-use super::Core;
+use super::types::{code, Action, Now};
+use super::{Core, LogEvent};
 
 /// Result of counting a round's votes (§8.2 step 2, step 5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,11 +78,7 @@ impl Core {
         }
         if matches!(effective, code::TKT_LOST | code::STEPDOWN) && !t.auto_prereqs_hold {
             self.counters.prereq_blocked_elections += 1;
-            self.log(
-                ti,
-                Level::Warn,
-                "attr-prereq (auto) failed: no failover election",
-            );
+            self.log(ti, LogEvent::AttrPrereqNotMet);
             return false;
         }
         let bump = update_term >= 2
@@ -110,6 +106,8 @@ impl Core {
             t.election_reason = reason;
             reason
         };
+        let term = t.cur;
+        self.log(ti, LogEvent::ElectionStarted { term });
         self.broadcast(now, ti, code::REQ_VOTE, code::VOTE_FOR, 0, reason);
         let r = self.rand_delay(ti);
         let t = &mut self.tickets[ti];
@@ -123,9 +121,9 @@ impl Core {
         let me = self.me();
         match tally(&self.tickets[ti].votes[..self.members.len()], self.n()) {
             Tally::Winner(w) if w == me => self.won(now, ti),
-            Tally::Winner(_) if !self.tickets[ti].awaiting_winner => {
+            Tally::Winner(w) if !self.tickets[ti].awaiting_winner => {
                 // Q9: C spins until the winner's heartbeat; we wait one timeout for it.
-                self.log(ti, Level::Info, "another site won the election");
+                self.log(ti, LogEvent::GrantedAt { leader: w });
                 self.tickets[ti].awaiting_winner = true;
                 self.activate_timeout(now, ti);
             }
@@ -137,6 +135,7 @@ impl Core {
                     Tally::NoWinner { tie } => tie,
                     Tally::Winner(_) => true,
                 };
+                self.log(ti, LogEvent::NobodyWon);
                 self.tickets[ti].outcome = code::MORE;
                 self.notify_clients(now, ti);
                 // booth-rs: a split vote (someone voted for another candidate) also moves
@@ -174,7 +173,7 @@ impl Core {
             t.delay_commit = None;
         }
         t.snapshot();
-        self.log(ti, Level::Info, "won the election: leader");
+        self.log(ti, LogEvent::GrantedHere);
         self.broadcast(now, ti, code::HEARTBEAT, code::ACK, 0, 0);
         self.tickets[ti].ticket_updated = 0;
     }
@@ -207,7 +206,7 @@ impl Core {
             }
             Handler::Exited(_) => {
                 self.tickets[ti].handler = Handler::Idle;
-                self.log(ti, Level::Warn, "before-acquire-handler failed");
+                self.log(ti, LogEvent::HandlerFailed);
                 self.ext_prog_failed(now, ti, stepdown);
                 HandlerStep::Failed
             }
@@ -225,11 +224,14 @@ impl Core {
             self.tickets[ti].snapshot();
             self.reset_ticket(now, ti);
             self.commit_to_cib(now, ti);
+            self.log(ti, LogEvent::ManualHandlerFailed);
             return;
         }
         if !t.valid(now.mono) {
             return;
         }
+        // booth-rs: C says nothing here beyond the handler's failure
+        self.log(ti, LogEvent::Releasing);
         self.tickets[ti].snapshot();
         self.reset_ticket(now, ti);
         self.commit_to_cib(now, ti);

@@ -2,8 +2,8 @@
 //! (consensus.md §8.5–§8.9, §8.11, §13), plus the booth-rs lease fix for booth#68.
 
 use super::ticket::{Handler, State, Who};
-use super::types::{code, Action, CibWrite, Level, Ms, Msg, Now};
-use super::Core;
+use super::types::{code, Action, CibWrite, Ms, Msg, Now};
+use super::{Core, LogEvent};
 
 /// Outcome of `commit_to_cib`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,28 +137,16 @@ impl Core {
     pub(super) fn lose_ticket(&mut self, now: Now, ti: usize) {
         let me = self.me();
         let t = &self.tickets[ti];
-        let (reason, text) = if t.leader != Who::Member(me) {
-            (
-                code::TKT_LOST,
-                "lease expired: lost the ticket held elsewhere",
-            )
+        let (reason, event) = if t.leader != Who::Member(me) {
+            (code::TKT_LOST, LogEvent::LostAt { leader: t.leader })
         } else if t.handler == Handler::Running {
-            (
-                code::LOCAL_FAIL,
-                "handler still running at lease end: giving up",
-            )
+            (code::LOCAL_FAIL, LogEvent::HandlerTimedOut)
         } else if t.election_reason != 0 {
-            (
-                t.election_reason,
-                "no majority for our lease: revoked locally",
-            )
+            (t.election_reason, LogEvent::LostMajority)
         } else {
-            (
-                code::REACQUIRE,
-                "no majority for our lease: revoked locally",
-            )
+            (code::REACQUIRE, LogEvent::LostMajority)
         };
-        self.log(ti, Level::Warn, text);
+        self.log(ti, event);
         let t = &mut self.tickets[ti];
         t.lost_leader = t.leader;
         t.snapshot();
@@ -291,7 +279,8 @@ impl Core {
             if t.state == State::Leader && (granted_over || leader_over) {
                 self.lose_ticket(now, ti);
             } else if granted_over {
-                self.log(ti, Level::Warn, "granted lease ran out: revoking locally");
+                // booth-rs: a lease we wrote as granted ends while we do not lead
+                self.log(ti, LogEvent::GrantExpired);
                 let t = &mut self.tickets[ti];
                 let owner = match t.leader {
                     Who::Member(m) if m != me => self.members[usize::from(m)].id,

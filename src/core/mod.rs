@@ -51,6 +51,7 @@ mod cron;
 mod elect;
 mod from_config;
 mod lease;
+mod log_event;
 mod recv;
 mod send;
 mod startup;
@@ -58,6 +59,7 @@ mod ticket;
 mod types;
 mod wire_glue;
 
+pub use log_event::{LogEvent, Shown};
 pub use ticket::{State, Who};
 pub use types::*;
 
@@ -316,11 +318,11 @@ impl Core {
         x.wrapping_mul(0x2545_F491_4F6C_DD1D) % (bound + 1)
     }
 
-    fn log(&mut self, ti: usize, level: Level, text: &'static str) {
+    fn log(&mut self, ti: usize, event: LogEvent) {
         self.out.push_back(Action::Log {
             ticket: ti,
-            level,
-            text,
+            level: event.level(),
+            event,
         });
     }
 }

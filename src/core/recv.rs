@@ -2,8 +2,8 @@
 //! handlers of §7.1–§7.9, one function per opcode, rows in the spec's order.
 
 use super::ticket::{State, Who};
-use super::types::{code, Level, Msg, Now};
-use super::Core;
+use super::types::{code, Msg, Now};
+use super::{Core, LogEvent};
 
 impl Core {
     /// A message from member `msg.from`, already authenticated and decoded.
@@ -91,9 +91,9 @@ impl Core {
             code::VOTE_FOR => self.on_vote_for(now, ti, s, l, msg),
             code::HEARTBEAT => self.on_heartbeat(now, ti, s, l, msg),
             code::UPDATE => self.on_update(now, ti, s, l, msg),
-            code::ACK => self.on_ack(now, ti, l, msg),
+            code::ACK => self.on_ack(now, ti, s, l, msg),
             code::REVOKE => self.on_revoke(now, ti, s),
-            code::REJECTED => self.on_rejected(now, ti, l, msg),
+            code::REJECTED => self.on_rejected(now, ti, s, l, msg),
             _ => self.counters.unexpected += 1,
         }
     }
@@ -164,11 +164,7 @@ impl Core {
             // term; the re-election still follows at the next cron.
             let t = &mut self.tickets[ti];
             t.next_state = Some(State::Leader);
-            self.log(
-                ti,
-                Level::Error,
-                "a newer ticket exists elsewhere: will re-acquire",
-            );
+            self.log(ti, LogEvent::NewerTicketAt { from: s, leader: l });
             return;
         }
         if leader {
@@ -217,27 +213,41 @@ impl Core {
         let t = &mut self.tickets[ti];
         if t.state == State::Candidate {
             t.expect_more_rejects = true;
+            if let Some(from) = sender {
+                self.log(ti, LogEvent::StoppingElections { from });
+            }
         }
+        let t = &mut self.tickets[ti];
         if t.leader == Who::Member(me) || t.is_granted {
-            let live_elsewhere =
-                sender.is_some_and(|s| t.leader == Who::Member(s)) && t.valid(now.mono);
-            if live_elsewhere {
+            let live_at = sender.filter(|&s| t.leader == Who::Member(s) && t.valid(now.mono));
+            if let Some(at) = live_at {
+                let granted_here = t.is_granted;
+                self.log(ti, LogEvent::LiveAt { at, granted_here });
                 self.disown(now, ti);
                 self.commit_to_cib(now, ti);
                 let t = &mut self.tickets[ti];
                 t.state = State::Follower;
                 t.next_state = Some(State::Follower);
             } else {
+                let t = &mut self.tickets[ti];
                 if t.state == State::Candidate {
                     t.state = State::Follower;
                 }
                 t.next_state = Some(State::Leader);
             }
-        } else if matches!(t.leader, Who::Unknown | Who::NoOne) {
-            t.state = State::Init;
-        } else {
+        } else if let Who::Member(leader) = t.leader {
             t.state = State::Follower;
             t.next_state = Some(State::Follower);
+            self.log(
+                ti,
+                LogEvent::GrantedTo {
+                    leader,
+                    from: sender,
+                },
+            );
+        } else {
+            t.state = State::Init;
+            self.log(ti, LogEvent::NotGranted { from: sender });
         }
     }
 
@@ -248,15 +258,24 @@ impl Core {
         let reason = msg.reason;
         let from_leader = t.leader == Who::Member(s);
         if reason == code::TKT_LOST && t.state == State::Init && t.leader == Who::NoOne {
+            self.log(ti, LogEvent::LostClaimRevoked { from: s });
             return self.reject(now, ti, s, code::REQ_VOTE, code::YOU_OUTDATED);
         }
         if reason == code::TKT_LOST && t.seems_ok(now.mono) {
+            self.log(ti, LogEvent::LostClaimRejected { from: s });
             return self.reject(now, ti, s, code::REQ_VOTE, code::TERM_STILL_VALID);
         }
         // booth-rs: no STEPDOWN exception. C lets a STEPDOWN election through a valid
         // lease (the voter may have missed the step-down), but by then another site may
         // lead already: a second STEPDOWN candidate then wins too (sim seed 1388).
         if !from_leader && t.valid(now.mono) {
+            let event = LogEvent::ElectionRejected {
+                from: s,
+                reason,
+                leader: t.leader,
+                valid_ms: t.valid_ms(now.mono),
+            };
+            self.log(ti, event);
             return self.reject(now, ti, s, code::REQ_VOTE, code::TERM_STILL_VALID);
         }
         if msg.term < t.cur {
@@ -337,7 +356,7 @@ impl Core {
         let t = &self.tickets[ti];
         if l == Who::NoOne {
             if t.leader == Who::Member(s) && matches!(t.state, State::Follower | State::Candidate) {
-                self.log(ti, Level::Warn, "the leader stepped down");
+                self.log(ti, LogEvent::Release { leader: s });
                 self.tickets[ti].snapshot();
                 self.reset_ticket(now, ti);
                 self.tickets[ti].state = State::Follower;
@@ -356,7 +375,8 @@ impl Core {
                 // ignores it here, and when the stepping-down leader was the only other
                 // site the ticket stays ungranted for good (sim seed 1,029,987: both
                 // sites' handlers failed in turn). We campaign as its followers do.
-                self.log(ti, Level::Warn, "a leader we did not know stepped down");
+                let term = msg.term;
+                self.log(ti, LogEvent::ReleaseUnknown { from: s, term });
                 let t = &mut self.tickets[ti];
                 t.cur = msg.term;
                 t.state = State::Follower;
@@ -371,11 +391,8 @@ impl Core {
             return self.reject(now, ti, s, code::VOTE_FOR, code::TERM_OUTDATED);
         }
         if l != Who::Member(me) && msg.term > t.cur {
-            let t = &mut self.tickets[ti];
-            t.state = State::Follower;
-            t.set_leader(l);
-            t.cur = msg.term;
-            t.votes = [Who::Unknown; 16];
+            self.follow_higher_term(ti, s, l, msg.term);
+            self.tickets[ti].votes = [Who::Unknown; 16];
         } else if msg.term > t.cur {
             // booth-rs: a vote for us given in a later term (a stopped voter answering
             // an old request) does not count for this term; C counts it (sim seed 29916).
@@ -424,9 +441,7 @@ impl Core {
         }
         t.expect_more_rejects = false;
         if msg.term > t.cur {
-            t.state = State::Follower;
-            t.set_leader(l);
-            t.cur = msg.term;
+            self.follow_higher_term(ti, s, l, msg.term);
         }
         self.become_follower(now, ti, msg);
         let t = &mut self.tickets[ti];
@@ -474,17 +489,14 @@ impl Core {
     }
 
     /// §7.7
-    fn on_ack(&mut self, now: Now, ti: usize, l: Who, msg: &Msg) {
+    fn on_ack(&mut self, now: Now, ti: usize, s: u8, l: Who, msg: &Msg) {
         let me = self.me();
         let t = &mut self.tickets[ti];
         if !(t.leader == Who::Member(me) && t.state == State::Leader) {
             return;
         }
         if l != Who::Member(me) && msg.term > t.cur {
-            t.state = State::Follower;
-            t.set_leader(l);
-            t.cur = msg.term;
-            return;
+            return self.follow_higher_term(ti, s, l, msg.term);
         }
         if msg.term < t.cur || t.next_state == Some(State::Init) {
             return;
@@ -509,11 +521,7 @@ impl Core {
         }
         if t.leader != Who::Member(s) {
             if !t.manual() {
-                self.log(
-                    ti,
-                    Level::Error,
-                    "revoke from a site that is not the leader",
-                );
+                self.log(ti, LogEvent::RevokeNotGranted { from: s });
                 return;
             }
             t.granted_at &= !(1 << s);
@@ -525,9 +533,12 @@ impl Core {
             return;
         }
         if t.state != State::Follower {
-            self.log(ti, Level::Error, "revoke while not a follower");
+            let state = t.state;
+            self.log(ti, LogEvent::RevokeUnexpected { from: s, state });
             return;
         }
+        self.log(ti, LogEvent::Revoked { leader: s });
+        let t = &mut self.tickets[ti];
         t.snapshot();
         self.reset_ticket(now, ti);
         self.tickets[ti].set_leader(Who::NoOne);
@@ -536,7 +547,7 @@ impl Core {
     }
 
     /// §7.9
-    fn on_rejected(&mut self, now: Now, ti: usize, l: Who, msg: &Msg) {
+    fn on_rejected(&mut self, now: Now, ti: usize, s: u8, l: Who, msg: &Msg) {
         let me = self.me();
         let t = &mut self.tickets[ti];
         if t.state != State::Candidate {
@@ -544,10 +555,25 @@ impl Core {
         }
         if l == Who::Member(me) {
             t.expect_more_rejects = true;
-            return;
+            return self.log(ti, LogEvent::RejectGrantedToUs);
         }
         match msg.result {
             code::TERM_OUTDATED | code::TERM_STILL_VALID => {
+                let event = if msg.result == code::TERM_OUTDATED {
+                    LogEvent::RejectOutdated {
+                        term: msg.term,
+                        leader: l,
+                    }
+                } else {
+                    LogEvent::RejectStillValid {
+                        from: s,
+                        leader: l,
+                        lost: t.lost_leader == l,
+                        tkt_lost: t.election_reason == code::TKT_LOST,
+                    }
+                };
+                self.log(ti, event);
+                let t = &mut self.tickets[ti];
                 // booth-rs: a rejecter that names nobody leaves us with an unknown
                 // leader, not a revoked one: C stores NO_ONE here and never campaigns
                 // again (a follower of NO_ONE has no lease to lose; sim seed 1208).
@@ -556,6 +582,8 @@ impl Core {
                 self.become_follower(now, ti, msg);
             }
             code::YOU_OUTDATED => {
+                self.log(ti, LogEvent::RejectYouOutdated { leader: l });
+                let t = &mut self.tickets[ti];
                 t.set_leader(l);
                 t.expect_more_rejects = true;
                 if l.member().is_some() {
@@ -570,5 +598,22 @@ impl Core {
             }
             _ => {}
         }
+    }
+
+    /// `newer_term` outside an election (C): a message of a higher `term` from `s`
+    /// makes us a follower of `l` in that term.
+    fn follow_higher_term(&mut self, ti: usize, s: u8, l: Who, term: u32) {
+        let t = &mut self.tickets[ti];
+        let was = t.cur;
+        t.state = State::Follower;
+        t.set_leader(l);
+        t.cur = term;
+        let event = LogEvent::HigherTerm {
+            from: s,
+            term,
+            was,
+            leader: l,
+        };
+        self.log(ti, event);
     }
 }

@@ -142,11 +142,7 @@ impl Core {
         if t.retry_number > t.p.retries {
             t.acks_expected = 0;
             t.retry_number = 0;
-            self.log(
-                ti,
-                super::Level::Warn,
-                "no answers to our request, giving up",
-            );
+            self.log(ti, super::LogEvent::GaveUpRetries);
             self.set_wakeup(now, ti);
             return;
         }

@@ -2,8 +2,8 @@
 //! Pacemaker commands and the handler (consensus.md §12, §8.10).
 
 use super::ticket::{Handler, Ticket, Who};
-use super::types::{code, CibTicket, Level, Msg, Now};
-use super::Core;
+use super::types::{code, CibTicket, Msg, Now};
+use super::{Core, LogEvent};
 
 impl Core {
     /// The answer to [`super::Action::CibLoad`]: the ticket as Pacemaker holds it, or
@@ -18,7 +18,7 @@ impl Core {
     /// A CIB write finished; C only logs the exit status (§8.9 step 5).
     pub fn handle_cib_written(&mut self, _now: Now, ticket: usize, ok: bool) {
         if !ok && ticket < self.tickets.len() {
-            self.log(ticket, Level::Error, "crm_ticket failed");
+            self.log(ticket, LogEvent::CibWriteFailed);
         }
     }
 

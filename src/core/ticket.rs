@@ -11,6 +11,18 @@ pub enum State {
     Leader,
 }
 
+impl State {
+    /// The four-letter name C's log lines give the state (wire.md §2.6).
+    pub fn code(self) -> &'static str {
+        match self {
+            State::Init => "Init",
+            State::Follower => "Fllw",
+            State::Candidate => "Cndi",
+            State::Leader => "Lead",
+        }
+    }
+}
+
 /// A ticket's leader: unknown (C: NULL), revoked (`NO_ONE`), or a member index
 /// (consensus.md §0.4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

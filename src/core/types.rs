@@ -294,11 +294,11 @@ pub enum Action {
     RunHandler { ticket: usize },
     /// Stop the running handler (SIGTERM); its exit is then ignored.
     KillHandler { ticket: usize },
-    /// A log line about a ticket.
+    /// A log line about a ticket; the shell formats `event` with member addresses.
     Log {
         ticket: usize,
         level: Level,
-        text: &'static str,
+        event: super::LogEvent,
     },
 }
 

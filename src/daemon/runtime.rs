@@ -913,7 +913,7 @@ impl Runtime {
                 Action::Log {
                     ticket,
                     level,
-                    text,
+                    event,
                 } => {
                     let level = match level {
                         core::Level::Error => Level::Error,
@@ -922,6 +922,12 @@ impl Runtime {
                         core::Level::Debug => Level::Debug,
                     };
                     let prefix = self.ticket_prefix(ticket);
+                    let members = &self.loaded.config.members;
+                    let text = event.display(|m| {
+                        members
+                            .get(usize::from(m))
+                            .map_or("?", |x| x.addr_text.as_str())
+                    });
                     self.log.log(level, format_args!("{prefix}{text}"));
                 }
             }
@@ -941,7 +947,7 @@ impl Runtime {
                 let left = v
                     .term_expires
                     .map_or(0, |e| e.saturating_sub(self.now().mono));
-                format!("{name} ({}/{}/{left}): ", state_code(v.state), v.term)
+                format!("{name} ({}/{}/{left}): ", v.state.code(), v.term)
             }
             None => format!("{name}: "),
         }
@@ -966,7 +972,7 @@ impl Runtime {
                 Level::Info,
                 format_args!(
                     "{prefix}state '{}' term {} leader {leader} expires {}",
-                    state_code(v.state),
+                    v.state.code(),
                     v.term,
                     Tm::local(expires).ctime()
                 ),
@@ -1385,14 +1391,4 @@ fn mono_to_wall(now: Now, mono: core::Ms) -> i64 {
     let delta =
         i64::try_from(mono).unwrap_or(i64::MAX) - i64::try_from(now.mono).unwrap_or(i64::MAX);
     (now.wall_ms + delta + 500).div_euclid(1000)
-}
-
-/// The four-letter state names of C's log lines (wire.md §2.6).
-fn state_code(s: core::State) -> &'static str {
-    match s {
-        core::State::Init => "Init",
-        core::State::Follower => "Fllw",
-        core::State::Candidate => "Cndi",
-        core::State::Leader => "Lead",
-    }
 }

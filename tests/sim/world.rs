@@ -417,7 +417,15 @@ impl World {
                     },
                 );
             }
-            Action::Log { .. } => {}
+            Action::Log { level, event, .. } => {
+                // members by index: the trace names nodes n0, n1, ...
+                const NAMES: [&str; 16] = [
+                    "n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8", "n9", "n10", "n11",
+                    "n12", "n13", "n14", "n15",
+                ];
+                let name = |m: u8| NAMES.get(usize::from(m)).copied().unwrap_or("n?");
+                self.note(|| format!("n{k} log {level:?}: {}", event.display(name)));
+            }
         }
     }
 
