@@ -113,6 +113,7 @@ impl Core {
             self.out.push_back(super::Action::Send {
                 to: usize::from(s),
                 msg: m,
+                resend: false,
             });
         }
     }
@@ -147,6 +148,7 @@ impl Core {
                 self.out.push_back(super::Action::Send {
                     to: usize::from(s),
                     msg: m,
+                    resend: false,
                 });
                 return;
             }
@@ -328,6 +330,7 @@ impl Core {
         self.out.push_back(super::Action::Send {
             to: usize::from(s),
             msg: m,
+            resend: false,
         });
     }
 

@@ -580,7 +580,7 @@ impl Runtime {
         })
     }
 
-    fn send_msg(&mut self, to: Option<usize>, msg: &Msg) {
+    fn send_msg(&mut self, to: Option<usize>, msg: &Msg, resend: bool) {
         let mut header = Header::new(
             Cmd::from_u32(msg.cmd),
             self.peers.members[self.loaded.local].id,
@@ -606,7 +606,7 @@ impl Runtime {
         for i in targets {
             let addr = self.peers.members[i].addr;
             let ok = matches!(self.udp.send_to(&self.scratch[..n], addr), Ok(s) if s == n);
-            self.peers.count_send(i, ok, false);
+            self.peers.count_send(i, ok, resend);
         }
     }
 
@@ -893,8 +893,8 @@ impl Runtime {
     fn drain_actions(&mut self) {
         while let Some(a) = self.core.poll_action() {
             match a {
-                Action::Send { to, msg } => self.send_msg(Some(to), &msg),
-                Action::Broadcast { msg } => self.send_msg(None, &msg),
+                Action::Send { to, msg, resend } => self.send_msg(Some(to), &msg, resend),
+                Action::Broadcast { msg } => self.send_msg(None, &msg, false),
                 Action::ReplyClient { client, reply } => {
                     let mut h = self.result_header(Cmd::ClResult, None);
                     h.result = reply.result;
