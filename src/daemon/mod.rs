@@ -91,6 +91,16 @@ pub fn run(inv: &Invocation) -> i32 {
     for e in process::realtime_setup() {
         log.log(Level::Error, format_args!("{e}"));
     }
+    let nofile = process::raise_nofile(conns::WANTED_NOFILE);
+    if conns::limit_for(nofile) < conns::MAX_CONNS {
+        log.log(
+            Level::Warn,
+            format_args!(
+                "only {nofile} file descriptors allowed (RLIMIT_NOFILE): at most {} client connections at once",
+                conns::limit_for(nofile)
+            ),
+        );
+    }
     // still single-threaded, argv read long ago (bin/boothd.rs): title::set may run
     let title = title::text(&config_path, kind, &addr_text, local_addr.port());
     if let Err(e) = title::set(&title) {

@@ -201,7 +201,7 @@ impl Runtime {
             peers,
             udp,
             tcp,
-            conns: Conns::default(),
+            conns: Conns::new(conns::limit_for(super::process::nofile_limit())),
             children: Children::default(),
             signals,
             attrs: vec![TicketAttrs::default(); n],
@@ -288,6 +288,11 @@ impl Runtime {
         } else {
             PollFlags::empty()
         };
+        let accept_flags = if self.conns.accepting(Instant::now()) {
+            serve_flags
+        } else {
+            PollFlags::empty()
+        };
         {
             // SAFETY: every raw fd below belongs to a socket or pipe owned by `self`
             // (connections, child stdout pipes), which lives for this whole block.
@@ -295,7 +300,7 @@ impl Runtime {
             let mut fds = vec![
                 PollFd::new(self.signals.as_fd(), PollFlags::POLLIN),
                 PollFd::new(self.udp.as_fd(), serve_flags),
-                PollFd::new(self.tcp.as_fd(), serve_flags),
+                PollFd::new(self.tcp.as_fd(), accept_flags),
             ];
             for (_, fd, write) in &conn_fds {
                 let mut f = PollFlags::POLLIN;
@@ -336,7 +341,9 @@ impl Runtime {
             self.receive_datagrams();
         }
         if ready(2) && self.serving() {
-            self.conns.accept_all(&self.tcp, Instant::now());
+            if let Some(w) = self.conns.accept_all(&self.tcp, Instant::now()) {
+                self.log.log(Level::Warn, format_args!("{w}"));
+            }
         }
         for (i, (id, _, _)) in conn_fds.iter().enumerate() {
             let Some(r) = revents.get(3 + i) else { break };
@@ -1001,6 +1008,20 @@ impl Runtime {
                 ),
             );
         }
+        let c = self.conns.stats;
+        self.log.log(
+            Level::Info,
+            format_args!(
+                "client connections: {} open (limit {}, peak {}), {} accepted, {} closed to make room, {} refused, {} accept errors",
+                self.conns.len(),
+                self.conns.limit(),
+                c.peak,
+                c.accepted,
+                c.evicted,
+                c.refused,
+                c.accept_errors
+            ),
+        );
     }
 
     // ---- crm_ticket ----
