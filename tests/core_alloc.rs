@@ -61,7 +61,7 @@ fn pump(cores: &mut [Core], net: &mut Vec<(usize, Msg)>, t: u64, updates: &mut u
         for k in 0..cores.len() {
             while let Some(a) = cores[k].poll_action() {
                 match a {
-                    Action::Send { to, msg } => net.push((to, msg)),
+                    Action::Send { to, msg, .. } => net.push((to, msg)),
                     Action::Broadcast { msg } => {
                         if k == 0 && msg.cmd == code::UPDATE {
                             *updates += 1;

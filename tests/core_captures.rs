@@ -148,7 +148,7 @@ impl Cluster {
             for k in 0..3 {
                 while let Some(a) = self.cores[k].poll_action() {
                     match a {
-                        Action::Send { to, msg } => self.net.push_back((k, to, msg)),
+                        Action::Send { to, msg, .. } => self.net.push_back((k, to, msg)),
                         Action::Broadcast { msg } => {
                             for j in (0..3).filter(|&j| j != k) {
                                 self.net.push_back((k, j, msg));

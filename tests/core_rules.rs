@@ -30,6 +30,10 @@ struct Net {
     cib: Vec<Vec<(u64, CibWrite)>>,
     replies: Vec<(u64, u32, u32)>,
     drop: fn(usize, usize, &Msg) -> bool,
+    /// Sends marked as retransmissions (t, from, to, cmd).
+    resends: Vec<(u64, usize, usize, u32)>,
+    /// Broadcasts (t, from, cmd).
+    broadcasts: Vec<(u64, usize, u32)>,
 }
 
 impl Net {
@@ -65,6 +69,8 @@ impl Net {
             cib: vec![Vec::new(); 3],
             replies: Vec::new(),
             drop: |_, _, _| false,
+            resends: Vec::new(),
+            broadcasts: Vec::new(),
         };
         for k in 0..3 {
             n.cores[k].start(now(0));
@@ -79,8 +85,14 @@ impl Net {
             for k in 0..3 {
                 while let Some(a) = self.cores[k].poll_action() {
                     match a {
-                        Action::Send { to, msg } => self.flight.push((k, to, msg)),
+                        Action::Send { to, msg, resend } => {
+                            if resend {
+                                self.resends.push((self.t, k, to, msg.cmd));
+                            }
+                            self.flight.push((k, to, msg))
+                        }
                         Action::Broadcast { msg } => {
+                            self.broadcasts.push((self.t, k, msg.cmd));
                             for j in (0..3).filter(|&j| j != k) {
                                 self.flight.push((k, j, msg));
                             }
@@ -224,7 +236,7 @@ fn vote_rejects() {
     rv.reason = code::TKT_LOST;
     n.cores[2].handle_message(now(n.t), &rv);
     let a = next_non_log(&mut n.cores[2]);
-    let Action::Send { to: 1, msg: r } = a else {
+    let Action::Send { to: 1, msg: r, .. } = a else {
         panic!("{a:?}")
     };
     assert_eq!((r.cmd, r.result), (code::REJECTED, code::TERM_STILL_VALID));
@@ -353,6 +365,62 @@ fn isolated_leader_revokes_at_lease_end_booth17() {
     assert!(
         took > revoke,
         "failover at {took}, old leader revoked at {revoke}"
+    );
+}
+
+/// consensus.md §5.3 step 4, C `resend_msg`: only the unicast of `last_request` to the
+/// members missing from `acks_received` is a resend (the shell counts it in `booth
+/// peers`). Answered rounds, replies and the rebroadcast when nobody answered are not.
+#[test]
+fn only_unicast_retransmissions_are_marked_as_resends() {
+    let mut n = Net::new();
+    n.client(0, code::CMD_GRANT, 0);
+    let g = n.t;
+    n.advance(g + 12_000);
+    assert!(n.resends.is_empty(), "all answered: {:?}", n.resends);
+    // Site 1 goes silent (both ways); the arbitrator still answers: the leader has its
+    // majority and retransmits to site 1 alone, at most R = 3 times per round.
+    n.drop = |f, t, _| (f == 0 && t == 1) || (f == 1 && t == 0);
+    let cut = n.t;
+    n.advance(cut + 9_000);
+    let from_leader: Vec<_> = n.resends.iter().filter(|r| r.1 == 0).collect();
+    assert!(!from_leader.is_empty(), "no resend to the silent site");
+    for &&(t, _, to, cmd) in &from_leader {
+        assert_eq!(to, 1, "resent to a member that answered at {t}");
+        assert!(
+            cmd == code::HEARTBEAT || cmd == code::UPDATE,
+            "resent {cmd:08x} at {t}"
+        );
+    }
+    let rounds = n
+        .broadcasts
+        .iter()
+        .filter(|b| b.1 == 0 && b.0 > cut)
+        .count();
+    assert!(
+        from_leader.len() <= 3 * rounds,
+        "{} resends for {rounds} rounds",
+        from_leader.len()
+    );
+    // Nobody answers: the resend engine rebroadcasts (only self acked), which C does
+    // not count as a resend either.
+    let mut n = Net::new();
+    n.client(0, code::CMD_GRANT, 0);
+    let g = n.t;
+    n.drop = |f, _, _| f == 0;
+    let before = n.broadcasts.iter().filter(|b| b.1 == 0).count();
+    // renewal at g+F = 5 s, unanswered: rebroadcast at 6 s and 7 s
+    n.advance(g + 7_500);
+    let after = n.broadcasts.iter().filter(|b| b.1 == 0).count();
+    assert!(
+        after >= before + 3,
+        "the leader rebroadcast: {:?}",
+        n.broadcasts
+    );
+    assert!(
+        n.resends.iter().all(|r| r.1 != 0),
+        "rebroadcasts marked as resends: {:?}",
+        n.resends
     );
 }
 

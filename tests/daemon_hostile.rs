@@ -1,11 +1,16 @@
 //! Hostile input at a running daemon while it holds a ticket (issue 8, "bad input"):
 //! malformed, forged, replayed and random datagrams at the leader's UDP port, garbage,
-//! half, silent and 200 simultaneous connections at its TCP port. The leader must stay
+//! half, silent and 1,100 simultaneous connections at its TCP port. The leader must stay
 //! alive, keep renewing (`booth list` expiry moves on, `crm_ticket -g` calls go on), count
 //! what it refused in `booth peers` (wire.md §5.3, §7.2), and give back the file
 //! descriptors of the connections it dropped (conns.rs: a request must be complete within
 //! 10 s). The same barrage at the C daemon is the oracle, except the datagram from
-//! `NO_ONE` (0xFFFFFFFF) which makes C abort (surface.md; checked on its own below).
+//! `NO_ONE` (0xFFFFFFFF) which makes C abort (surface.md; checked on its own below), and
+//! the number of held connections (C has no limit and keeps silent ones forever).
+//!
+//! Our leader starts with a soft RLIMIT_NOFILE of 256 (below the usual 1024, as under
+//! systemd) and must raise it itself to hold its 1,024 connections; the 76 beyond the
+//! limit close the oldest silent ones (logged, counted in the SIGUSR1 dump).
 //!
 //! The attacker sits in site2's namespace, so datagrams come from a member's address
 //! whatever their `from` field says. Nothing is sent outside the formation.
@@ -22,6 +27,42 @@ use booth::site_id::site_id;
 use harness::{poll_until, Formation, Impl, Spec, PORT};
 
 const NO_ONE: u32 = 0xFFFF_FFFF;
+
+/// Connections held at our daemon: 1,000 plus some beyond its limit of 1,024.
+const HOLD_OURS: usize = 1_100;
+/// booth-rs `conns::MAX_CONNS`.
+const CONN_LIMIT: usize = 1_024;
+/// The soft RLIMIT_NOFILE our leader is started with.
+const DAEMON_SOFT_NOFILE: u32 = 256;
+
+/// Lets this test process hold `n` sockets and more (soft RLIMIT_NOFILE up to the hard).
+fn allow_fds(n: u64) {
+    let mut r = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit read or write only the struct passed by reference.
+    unsafe {
+        assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut r), 0);
+        if r.rlim_cur < n {
+            assert!(r.rlim_max >= n, "hard RLIMIT_NOFILE {} < {n}", r.rlim_max);
+            r.rlim_cur = n;
+            assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &r), 0);
+        }
+    }
+}
+
+/// The soft "Max open files" of `pid`.
+fn soft_nofile(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/limits"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Max open files"))
+                .and_then(|l| l.split_whitespace().nth(3).and_then(|n| n.parse().ok()))
+        })
+        .unwrap_or(0)
+}
 
 /// Short timings: lease 10 s, renewed every 5 s (surface.md §1.5).
 fn spec(auth: bool, daemon: impl Into<std::path::PathBuf>) -> Spec {
@@ -282,7 +323,7 @@ fn read_until_closed(s: &mut TcpStream, within: Duration) -> End {
     End::Open
 }
 
-/// Garbage, bad headers, half and silent requests and 200 held connections at `target`'s
+/// Garbage, bad headers, half and silent requests and `hold` held connections at `target`'s
 /// TCP port, from site2's namespace; `booth list` at the target must answer meanwhile.
 /// `strict`: bad headers must be closed without reply at once (booth-rs; C keeps some
 /// open). Returns how long the half request stayed open, if the daemon closed it.
@@ -295,6 +336,7 @@ fn connections(
 ) -> Option<Duration> {
     let to = SocketAddr::new(f.node(target).addr.into(), PORT);
     let ns = f.node("site2").ns.clone();
+    allow_fds(u64::try_from(hold).unwrap_or(u64::MAX) + 256);
     let conn = move || TcpStream::connect_timeout(&to, Duration::from_secs(5)).expect("connect");
     let header = |len: u32, cmd: &[u8; 4]| {
         let mut b = Vec::new();
@@ -316,7 +358,7 @@ fn connections(
         }
         b
     };
-    let (held, half_closed_after) = in_ns(&ns, || {
+    let (mut held, half_closed_after) = in_ns(&ns, || {
         let mut rng = Rng(7);
         // Garbage and bad headers: closed without a reply.
         for bytes in [
@@ -364,6 +406,22 @@ fn connections(
     let out = f.booth(client, target, &["list", "-c", &f.conf(target)]);
     assert_eq!(out.code, 0, "list while {hold} connections are held: {out}");
     assert!(out.stdout.contains("ticket: tA"), "{out}");
+    if strict && hold > CONN_LIMIT {
+        // Beyond the limit the oldest silent connections were closed to make room.
+        let closed = held
+            .iter_mut()
+            .take(hold - CONN_LIMIT)
+            .map(|s| read_until_closed(s, Duration::from_secs(1)))
+            .filter(|end| *end != End::Open)
+            .count();
+        assert_eq!(closed, hold - CONN_LIMIT, "oldest held connections closed");
+        let newest = held.last_mut().expect("held");
+        assert_eq!(
+            read_until_closed(newest, Duration::from_millis(300)),
+            End::Open,
+            "the newest held connection is still open"
+        );
+    }
     drop(held);
     let (t0, mut half) = half_closed_after;
     match read_until_closed(&mut half, Duration::from_secs(20)) {
@@ -454,9 +512,33 @@ fn rss_kb(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-/// A formation of `daemon`s with tA granted to site1.
-fn granted(auth: bool, daemon: impl Into<std::path::PathBuf>, client: &Impl) -> Formation {
-    let f = Formation::new(spec(auth, daemon));
+/// A formation of `daemon`s with tA granted to site1; `soft_nofile`: site1's daemon
+/// starts with that soft RLIMIT_NOFILE.
+fn granted(
+    auth: bool,
+    daemon: impl Into<std::path::PathBuf>,
+    client: &Impl,
+    soft_nofile: Option<u32>,
+) -> Formation {
+    let daemon = daemon.into();
+    let mut f = Formation::new(spec(auth, daemon.clone()).started(false));
+    if let Some(n) = soft_nofile {
+        use std::os::unix::fs::PermissionsExt;
+        let w = f.dir.join("boothd-low-nofile");
+        let script = format!(
+            "#!/bin/sh\nulimit -S -n {n} || exit 1\nexec {} \"$@\"\n",
+            daemon.display()
+        );
+        std::fs::write(&w, script).expect("wrapper");
+        std::fs::set_permissions(&w, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let site1 = f
+            .nodes
+            .iter_mut()
+            .find(|n| n.name == "site1")
+            .expect("site1");
+        site1.daemon_bin = w;
+    }
+    f.start_all();
     let out = f.booth(client, "site1", &["grant", "-c", &f.conf("site1"), "tA"]);
     assert_eq!(out.code, 0, "grant: {out}");
     let leader = format!("ticket: tA, leader: {}", f.addr("site1"));
@@ -472,11 +554,19 @@ fn granted(auth: bool, daemon: impl Into<std::path::PathBuf>, client: &Impl) -> 
 }
 
 /// The whole barrage at site1 of a formation of `daemon`s; `ours`: the booth-rs checks
-/// (NO_ONE datagram, 200 connections, fds given back, half requests closed).
+/// (NO_ONE datagram, 1,100 connections, the limit, fds given back, half requests
+/// closed).
 fn barrage(auth: bool, daemon: impl Into<std::path::PathBuf>, ours: bool) {
     let client = if ours { Impl::ours() } else { Impl::c() };
-    let f = granted(auth, daemon, &client);
+    let f = granted(auth, daemon, &client, ours.then_some(DAEMON_SOFT_NOFILE));
     let pid = f.node("site1").daemon_pid().expect("site1 runs");
+    if ours {
+        let n = soft_nofile(pid);
+        assert!(
+            n >= u64::try_from(CONN_LIMIT + 64).unwrap_or(0),
+            "the daemon did not raise its RLIMIT_NOFILE from {DAEMON_SOFT_NOFILE}: {n}"
+        );
+    }
     let (fds0, rss0) = (fds(pid), rss_kb(pid));
     let e0 = expiry(&f, "site1", "site1");
     let g0 = grants(&f, "site1");
@@ -493,7 +583,13 @@ fn barrage(auth: bool, daemon: impl Into<std::path::PathBuf>, ours: bool) {
         sent.accepted += s.accepted;
         assert!(alive(pid), "site1 died in datagram round {round}");
     }
-    let half = connections(&f, "site1", &client, if ours { 200 } else { 20 }, ours);
+    let half = connections(
+        &f,
+        "site1",
+        &client,
+        if ours { HOLD_OURS } else { 20 },
+        ours,
+    );
     assert!(alive(pid), "site1 died of the connections");
     // Let at least one more renewal happen (every 5 s) after the barrage.
     let until = started + Duration::from_secs(12);
@@ -549,6 +645,35 @@ fn barrage(auth: bool, daemon: impl Into<std::path::PathBuf>, ours: bool) {
             rss1 < rss0 + 16 * 1024,
             "RSS {rss0} kB before, {rss1} kB after"
         );
+        // The limit: warned about, and counted (SIGUSR1 dumps the counters).
+        assert!(
+            log.contains("too many client connections (1024 open, limit 1024)"),
+            "no overload warning"
+        );
+        // SAFETY: kill(2) of the daemon this test started, by its pid.
+        unsafe { libc::kill(i32::try_from(pid).unwrap_or(0), libc::SIGUSR1) };
+        let dumped = poll_until(Duration::from_secs(5), || {
+            f.daemon_log("site1").contains("client connections: ")
+        });
+        assert!(dumped, "no connection counters in the SIGUSR1 dump");
+        let log = f.daemon_log("site1");
+        let line = log
+            .lines()
+            .rfind(|l| l.contains("client connections: "))
+            .unwrap_or("");
+        let num = |after: &str| -> u64 {
+            line.split(after)
+                .next()
+                .and_then(|l| l.rsplit(|c: char| !c.is_ascii_digit()).next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("no count before {after:?} in {line:?}"))
+        };
+        assert!(line.contains("(limit 1024, peak 1024)"), "{line}");
+        // 1,100 held + the half request + `booth list`, 1,024 at a time.
+        let beyond = u64::try_from(HOLD_OURS + 2 - CONN_LIMIT).unwrap_or(0);
+        assert!(num(" closed to make room") >= beyond, "{line}");
+        assert_eq!(num(" refused"), 0, "{line}");
+        assert_eq!(num(" accept errors"), 0, "{line}");
     }
 }
 

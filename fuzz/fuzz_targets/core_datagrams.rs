@@ -261,7 +261,7 @@ impl Run {
         trace(|| format!("  -> {a:?}"));
         let site = self.local != 2;
         match a {
-            Action::Send { to, msg } => {
+            Action::Send { to, msg, .. } => {
                 assert!(*to < 3 && *to != self.local, "send to {to}");
                 self.check_sent(msg);
             }

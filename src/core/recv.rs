@@ -113,6 +113,7 @@ impl Core {
             self.out.push_back(super::Action::Send {
                 to: usize::from(s),
                 msg: m,
+                resend: false,
             });
         }
     }
@@ -147,6 +148,7 @@ impl Core {
                 self.out.push_back(super::Action::Send {
                     to: usize::from(s),
                     msg: m,
+                    resend: false,
                 });
                 return;
             }
@@ -347,6 +349,7 @@ impl Core {
         self.out.push_back(super::Action::Send {
             to: usize::from(s),
             msg: m,
+            resend: false,
         });
     }
 

@@ -122,6 +122,7 @@ impl Core {
         self.out.push_back(Action::Send {
             to: usize::from(to),
             msg,
+            resend: false,
         });
     }
 
@@ -132,6 +133,7 @@ impl Core {
         self.out.push_back(Action::Send {
             to: usize::from(to),
             msg,
+            resend: false,
         });
     }
 
@@ -160,7 +162,11 @@ impl Core {
         }
         for m in 0..self.members.len() {
             if m != self.local && received & (1 << m) == 0 {
-                self.out.push_back(Action::Send { to: m, msg });
+                self.out.push_back(Action::Send {
+                    to: m,
+                    msg,
+                    resend: true,
+                });
             }
         }
         self.activate_timeout(now, ti);

@@ -277,9 +277,13 @@ pub enum Level {
 /// What the shell must do; drained with [`super::Core::poll_action`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
-    /// Send to one member (by index).
-    Send { to: usize, msg: Msg },
-    /// Send to every member except self, in config order.
+    /// Send to one member (by index). `resend`: a retransmission of the current round's
+    /// request to a member that has not answered it (§5.3, the unicast path), which the
+    /// shell counts as that member's `resends` in `booth peers` as C does.
+    Send { to: usize, msg: Msg, resend: bool },
+    /// Send to every member except self, in config order. A rebroadcast from the resend
+    /// engine (only self acked) is a Broadcast like any other: C does not count it as a
+    /// resend either.
     Broadcast { msg: Msg },
     /// Answer a client; close the connection if `reply.last`.
     ReplyClient {

@@ -5,8 +5,19 @@
 //! Differences from C, none visible to a well-behaved client: a connection that does
 //! not complete its request within the read timeout is closed (C keeps it forever), and
 //! EOF while a request is pending drops it (C re-runs the stale request, §5.5).
+//!
+//! At most [`limit_for`] connections are open. C grows its client array without bound
+//! until accept(2) fails with EMFILE, then spins on the still-readable listener logging
+//! `accept error` and serves nobody until a connection goes away. Here a new connection
+//! at the limit closes the oldest one still waiting for its request (a silent or
+//! half-sent one: a real client sends its request at once), so `booth list` gets through
+//! any number of idle connections; when every connection is being answered the new one
+//! is closed at once. accept(2) failing for want of descriptors is handled the same way,
+//! or pauses the listener briefly when there is nothing to close. Each is counted
+//! ([`ConnStats`]) and reported in a rate-limited warning ([`Overload`]).
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
+use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::io::{AsRawFd, RawFd};
@@ -16,13 +27,34 @@ use crate::wire::consts::MAX_MSG_LEN;
 use crate::wire::{frame_request, Frame, WireError};
 
 /// A connection's identity; never reused, so a late reply cannot reach a newer client.
+/// Increasing: a smaller id is an older connection.
 pub type ConnId = u64;
 
 /// How long a client may take to send its request.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// At most this many connections are open; more are accepted and closed at once.
-pub const MAX_CONNS: usize = 4096;
+/// At most this many connections are open (C: whatever its descriptor limit allows,
+/// 1024 by default, minus its own few).
+pub const MAX_CONNS: usize = 1024;
+
+/// Descriptors kept for everything else: sockets, signalfd, lock file, syslog, the pipes
+/// of handler and crm_ticket children.
+pub const RESERVED_FDS: usize = 64;
+
+/// The RLIMIT_NOFILE the daemon asks for, to hold [`MAX_CONNS`] connections.
+pub const WANTED_NOFILE: u64 = (MAX_CONNS + RESERVED_FDS) as u64;
+
+/// How long the listener is left alone when accept(2) fails and nothing can be closed.
+const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
+
+/// At most one overload warning per this interval.
+pub const WARN_EVERY: Duration = Duration::from_secs(10);
+
+/// The connection limit under a descriptor limit of `nofile` (the soft RLIMIT_NOFILE).
+pub fn limit_for(nofile: u64) -> usize {
+    let room = usize::try_from(nofile).unwrap_or(usize::MAX);
+    room.saturating_sub(RESERVED_FDS).clamp(1, MAX_CONNS)
+}
 
 /// What happened on a connection, for the daemon to act on.
 #[derive(Debug, PartialEq, Eq)]
@@ -35,6 +67,47 @@ pub enum Event {
     Closed { id: ConnId },
     /// No complete request within [`REQUEST_TIMEOUT`].
     TimedOut { id: ConnId },
+}
+
+/// Counters of the listener since start (in the SIGUSR1 dump and overload warnings).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ConnStats {
+    pub accepted: u64,
+    /// Closed while still waiting for their request, to make room for a new one.
+    pub evicted: u64,
+    /// Closed at once: at the limit with nothing to evict, or not made non-blocking.
+    pub refused: u64,
+    /// accept(2) failures other than "try again" (EMFILE, ENFILE, ENOMEM, ...).
+    pub accept_errors: u64,
+    /// Most connections open at once.
+    pub peak: usize,
+}
+
+/// A warning about connections closed or refused because of the limit.
+#[derive(Debug)]
+pub struct Overload {
+    pub open: usize,
+    pub limit: usize,
+    pub stats: ConnStats,
+    /// The last accept(2) error of this burst, if any.
+    pub error: Option<io::Error>,
+}
+
+impl fmt::Display for Overload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.stats;
+        write!(
+            f,
+            "too many client connections ({} open, limit {}): closing the oldest ones still \
+             waiting for their request; so far {} closed to make room, {} refused, {} accept \
+             errors",
+            self.open, self.limit, s.evicted, s.refused, s.accept_errors
+        )?;
+        if let Some(e) = &self.error {
+            write!(f, " (last: {e})")?;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -54,15 +127,35 @@ struct Conn {
 }
 
 /// The open client connections.
-#[derive(Default)]
 pub struct Conns {
-    conns: HashMap<ConnId, Conn>,
+    conns: BTreeMap<ConnId, Conn>,
     next_id: ConnId,
-    /// Connections refused because [`MAX_CONNS`] were open.
-    pub refused: u64,
+    limit: usize,
+    pub stats: ConnStats,
+    /// accept(2) failed with nothing to close: leave the listener alone until then.
+    paused_until: Option<Instant>,
+    warned_at: Option<Instant>,
+}
+
+impl Default for Conns {
+    fn default() -> Conns {
+        Conns::new(MAX_CONNS)
+    }
 }
 
 impl Conns {
+    /// At most `limit` (at least 1) connections open at once.
+    pub fn new(limit: usize) -> Conns {
+        Conns {
+            conns: BTreeMap::new(),
+            next_id: 0,
+            limit: limit.max(1),
+            stats: ConnStats::default(),
+            paused_until: None,
+            warned_at: None,
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.conns.len()
     }
@@ -71,15 +164,60 @@ impl Conns {
         self.conns.is_empty()
     }
 
-    /// Accepts every pending connection of the (non-blocking) listener.
-    pub fn accept_all(&mut self, listener: &TcpListener, now: Instant) {
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// Whether the listener should be polled now (false for a moment after accept(2)
+    /// failed with nothing to close, so the loop does not spin on it as C does).
+    pub fn accepting(&mut self, now: Instant) -> bool {
+        match self.paused_until {
+            Some(t) if now < t => false,
+            _ => {
+                self.paused_until = None;
+                true
+            }
+        }
+    }
+
+    /// Closes the oldest connection still waiting for its request; false if none is.
+    fn evict_oldest_reading(&mut self) -> bool {
+        let oldest = self
+            .conns
+            .iter()
+            .find(|(_, c)| c.phase == Phase::Reading)
+            .map(|(id, _)| *id);
+        match oldest {
+            Some(id) => {
+                self.conns.remove(&id);
+                self.stats.evicted += 1;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Accepts every pending connection of the (non-blocking) listener, making room at
+    /// the limit. Returns a warning to log when connections were closed or refused for
+    /// want of room (at most one per [`WARN_EVERY`]; the counters carry the rest).
+    pub fn accept_all(&mut self, listener: &TcpListener, now: Instant) -> Option<Overload> {
+        let mut overloaded = false;
+        let mut error = None;
         loop {
             match listener.accept() {
                 Ok((stream, _)) => {
-                    if self.conns.len() >= MAX_CONNS || stream.set_nonblocking(true).is_err() {
-                        self.refused += 1;
+                    if stream.set_nonblocking(true).is_err() {
+                        self.stats.refused += 1;
                         continue;
                     }
+                    if self.conns.len() >= self.limit {
+                        overloaded = true;
+                        if !self.evict_oldest_reading() {
+                            self.stats.refused += 1;
+                            continue;
+                        }
+                    }
+                    self.stats.accepted += 1;
                     self.next_id += 1;
                     self.conns.insert(
                         self.next_id,
@@ -92,11 +230,38 @@ impl Conns {
                             deadline: now + REQUEST_TIMEOUT,
                         },
                     );
+                    self.stats.peak = self.stats.peak.max(self.conns.len());
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => return,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                // the client reset the connection before we took it: nothing to do
+                Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => {}
+                Err(e) => {
+                    // EMFILE, ENFILE, ENOBUFS, ENOMEM: free a descriptor and try again,
+                    // or leave the listener alone for a moment.
+                    self.stats.accept_errors += 1;
+                    overloaded = true;
+                    error = Some(e);
+                    if !self.evict_oldest_reading() {
+                        self.paused_until = Some(now + ACCEPT_PAUSE);
+                        break;
+                    }
+                }
             }
         }
+        let due = match self.warned_at {
+            Some(t) => now.saturating_duration_since(t) >= WARN_EVERY,
+            None => true,
+        };
+        (overloaded && due).then(|| {
+            self.warned_at = Some(now);
+            Overload {
+                open: self.conns.len(),
+                limit: self.limit,
+                stats: self.stats,
+                error,
+            }
+        })
     }
 
     /// `(fd, want_write)` of every connection, for the poll set. Every connection is
@@ -184,12 +349,14 @@ impl Conns {
         }
     }
 
-    /// The earliest request deadline of a connection still reading.
+    /// The earliest request deadline of a connection still reading, or the end of a
+    /// listener pause.
     pub fn next_deadline(&self) -> Option<Instant> {
         self.conns
             .values()
             .filter(|c| c.phase == Phase::Reading)
             .map(|c| c.deadline)
+            .chain(self.paused_until)
             .min()
     }
 
@@ -228,24 +395,33 @@ mod tests {
     struct Setup {
         listener: TcpListener,
         conns: Conns,
+        warnings: Vec<Overload>,
     }
 
     fn setup() -> Setup {
+        setup_with(MAX_CONNS)
+    }
+
+    fn setup_with(limit: usize) -> Setup {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         listener.set_nonblocking(true).expect("nonblocking");
         Setup {
             listener,
-            conns: Conns::default(),
+            conns: Conns::new(limit),
+            warnings: Vec::new(),
         }
     }
 
     impl Setup {
+        /// Connects and lets the listener take the connection (accepted or refused).
         fn connect(&mut self) -> (TcpStream, ConnId) {
             let c = TcpStream::connect(self.listener.local_addr().expect("addr")).expect("connect");
-            let before = self.conns.next_id;
+            let taken = |s: &ConnStats| s.accepted + s.refused;
+            let before = taken(&self.conns.stats);
             for _ in 0..100 {
-                self.conns.accept_all(&self.listener, Instant::now());
-                if self.conns.next_id > before {
+                let w = self.conns.accept_all(&self.listener, Instant::now());
+                self.warnings.extend(w);
+                if taken(&self.conns.stats) > before {
                     break;
                 }
                 std::thread::sleep(Duration::from_millis(2));
@@ -328,6 +504,70 @@ mod tests {
             !s.conns.reply(quiet_id, b"late", true),
             "late reply dropped"
         );
+    }
+
+    fn closed_by_daemon(c: &mut TcpStream) -> bool {
+        c.set_read_timeout(Some(Duration::from_secs(2)))
+            .expect("timeout");
+        let mut buf = [0u8; 16];
+        matches!(c.read(&mut buf), Ok(0) | Err(_))
+    }
+
+    #[test]
+    fn limit_leaves_room_for_the_daemons_own_descriptors() {
+        assert_eq!(limit_for(20_000), MAX_CONNS);
+        assert_eq!(limit_for(WANTED_NOFILE), MAX_CONNS);
+        assert_eq!(
+            limit_for(1024),
+            1024 - RESERVED_FDS,
+            "the usual default soft limit"
+        );
+        assert_eq!(limit_for(10), 1);
+        assert_eq!(limit_for(u64::MAX), MAX_CONNS);
+    }
+
+    #[test]
+    fn at_the_limit_the_oldest_waiting_connection_makes_room() {
+        // C grows without bound until EMFILE, then spins; we close the oldest silent one.
+        let mut s = setup_with(3);
+        let (mut c1, id1) = s.connect();
+        let (mut c2, _) = s.connect();
+        let (_c3, _) = s.connect();
+        assert!(s.warnings.is_empty());
+        let (_c4, id4) = s.connect();
+        assert_eq!(s.conns.len(), 3);
+        assert!(closed_by_daemon(&mut c1), "the oldest was closed");
+        assert!(!s.conns.reply(id1, b"late", true), "and is gone");
+        assert!(s.conns.reply(id4, b"", false), "the newest is open");
+        assert_eq!(s.warnings.len(), 1, "one warning");
+        let w = &s.warnings[0];
+        assert_eq!((w.open, w.limit, w.stats.evicted), (3, 3, 1));
+        assert!(w.to_string().contains("1 closed to make room"), "{w}");
+        // A second one within WARN_EVERY: counted, not logged again.
+        let (_c5, _) = s.connect();
+        assert!(closed_by_daemon(&mut c2));
+        assert_eq!(s.warnings.len(), 1, "rate-limited");
+        assert_eq!(s.conns.stats.evicted, 2);
+        assert_eq!(s.conns.stats.accepted, 5);
+        assert_eq!(s.conns.stats.peak, 3);
+    }
+
+    #[test]
+    fn at_the_limit_with_every_connection_answering_new_ones_are_refused() {
+        let mut s = setup_with(2);
+        let mut clients = Vec::new();
+        for _ in 0..2 {
+            let (mut c, id) = s.connect();
+            c.write_all(&header(48)).expect("write");
+            assert!(matches!(s.event(id), Some(Event::Request { .. })));
+            clients.push(c);
+        }
+        let (mut c3, _) = s.connect();
+        assert!(closed_by_daemon(&mut c3), "refused at once");
+        assert_eq!(s.conns.stats.refused, 1);
+        assert_eq!(s.conns.len(), 2, "the requests being answered stay");
+        assert_eq!(s.warnings.len(), 1);
+        assert!(s.warnings[0].to_string().contains("1 refused"));
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod process;
 pub mod runtime;
 pub mod setup;
 pub mod signals;
+pub mod title;
 
 use crate::client::args::{Invocation, VERSION};
 use crate::log::{Level, Logger};
@@ -89,6 +90,24 @@ pub fn run(inv: &Invocation) -> i32 {
     }
     for e in process::realtime_setup() {
         log.log(Level::Error, format_args!("{e}"));
+    }
+    let nofile = process::raise_nofile(conns::WANTED_NOFILE);
+    if conns::limit_for(nofile) < conns::MAX_CONNS {
+        log.log(
+            Level::Warn,
+            format_args!(
+                "only {nofile} file descriptors allowed (RLIMIT_NOFILE): at most {} client connections at once",
+                conns::limit_for(nofile)
+            ),
+        );
+    }
+    // still single-threaded, argv read long ago (bin/boothd.rs): title::set may run
+    let title = title::text(&config_path, kind, &addr_text, local_addr.port());
+    if let Err(e) = title::set(&title) {
+        log.log(
+            Level::Warn,
+            format_args!("cannot set the process title: {e}"),
+        );
     }
     let run_as = run_as_identity(&loaded.config.run_as, arbitrator, &log);
     if let Some(id) = run_as {

@@ -187,12 +187,13 @@ impl Peers {
         }
     }
 
-    /// Counts a send to `peer`: sent, or a send error; `resend` for retransmissions.
+    /// Counts a send to `peer` as C does: every attempt is a sent packet, a failed one
+    /// also an error; `resend` for a retransmission to a member that has not answered
+    /// (core `Action::Send { resend: true }`), whether or not it went out.
     pub fn count_send(&mut self, peer: usize, ok: bool, resend: bool) {
         if let Some(p) = self.members.get_mut(peer) {
-            if ok {
-                p.stats.sent = p.stats.sent.wrapping_add(1);
-            } else {
+            p.stats.sent = p.stats.sent.wrapping_add(1);
+            if !ok {
                 p.stats.sent_errors = p.stats.sent_errors.wrapping_add(1);
             }
             if resend {
@@ -342,6 +343,31 @@ mod tests {
         ));
         let s = p.members[1].stats;
         assert_eq!((s.received, s.recv_errors, s.authfail), (4, 1, 2));
+    }
+
+    #[test]
+    fn resends_are_counted_for_retransmissions_only() {
+        // C: `sent_cnt` counts every sendto, `sent_err_cnt` the failed ones, and
+        // `resend_cnt` only the unicast retransmissions of `resend_msg`.
+        let mut p = peers(None);
+        p.count_send(1, true, false);
+        p.count_send(2, true, false);
+        let s = p.members[1].stats;
+        assert_eq!((s.sent, s.sent_errors, s.resends), (1, 0, 0));
+        p.count_send(1, true, true);
+        p.count_send(1, false, true);
+        p.count_send(1, false, false);
+        let s = p.members[1].stats;
+        assert_eq!((s.sent, s.sent_errors, s.resends), (4, 2, 2));
+        let s = p.members[2].stats;
+        assert_eq!(
+            (s.sent, s.sent_errors, s.resends),
+            (1, 0, 0),
+            "others untouched"
+        );
+        p.count_send(7, true, true); // no such member: ignored
+        let text = crate::output::peers(&p.views()[..1], &crate::localtime::Tm::utc);
+        assert!(text.contains("Sent pkts:4 error:2 resends:2"), "{text}");
     }
 
     #[test]

@@ -58,6 +58,45 @@ pub fn realtime_setup() -> Vec<String> {
     errors
 }
 
+/// The soft and hard RLIMIT_NOFILE.
+fn nofile() -> Option<(u64, u64)> {
+    let mut r = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes the struct we pass by reference, nothing else.
+    let ok = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) } == 0;
+    ok.then_some((r.rlim_cur, r.rlim_max))
+}
+
+/// The soft RLIMIT_NOFILE, or 1024 (the usual default) if it cannot be read.
+pub fn nofile_limit() -> u64 {
+    nofile().map_or(1024, |(soft, _)| soft)
+}
+
+/// Raises the soft RLIMIT_NOFILE to `want` (at most the hard limit) when it is lower, so
+/// the daemon can hold its client connections (C does not, and runs out of descriptors
+/// at about 1000 clients under the usual 1024). Returns the soft limit now in force.
+pub fn raise_nofile(want: u64) -> u64 {
+    let Some((soft, hard)) = nofile() else {
+        return 1024;
+    };
+    let target = want.min(hard);
+    if soft >= target {
+        return soft;
+    }
+    let r = libc::rlimit {
+        rlim_cur: target,
+        rlim_max: hard,
+    };
+    // SAFETY: setrlimit reads the struct we pass by reference; no memory is retained.
+    if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &r) } == 0 {
+        target
+    } else {
+        soft
+    }
+}
+
 /// The user and group the daemon runs as (`hacluster`/`haclient` by default).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RunAs {

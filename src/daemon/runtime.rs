@@ -201,7 +201,7 @@ impl Runtime {
             peers,
             udp,
             tcp,
-            conns: Conns::default(),
+            conns: Conns::new(conns::limit_for(super::process::nofile_limit())),
             children: Children::default(),
             signals,
             attrs: vec![TicketAttrs::default(); n],
@@ -288,6 +288,11 @@ impl Runtime {
         } else {
             PollFlags::empty()
         };
+        let accept_flags = if self.conns.accepting(Instant::now()) {
+            serve_flags
+        } else {
+            PollFlags::empty()
+        };
         {
             // SAFETY: every raw fd below belongs to a socket or pipe owned by `self`
             // (connections, child stdout pipes), which lives for this whole block.
@@ -295,7 +300,7 @@ impl Runtime {
             let mut fds = vec![
                 PollFd::new(self.signals.as_fd(), PollFlags::POLLIN),
                 PollFd::new(self.udp.as_fd(), serve_flags),
-                PollFd::new(self.tcp.as_fd(), serve_flags),
+                PollFd::new(self.tcp.as_fd(), accept_flags),
             ];
             for (_, fd, write) in &conn_fds {
                 let mut f = PollFlags::POLLIN;
@@ -336,7 +341,9 @@ impl Runtime {
             self.receive_datagrams();
         }
         if ready(2) && self.serving() {
-            self.conns.accept_all(&self.tcp, Instant::now());
+            if let Some(w) = self.conns.accept_all(&self.tcp, Instant::now()) {
+                self.log.log(Level::Warn, format_args!("{w}"));
+            }
         }
         for (i, (id, _, _)) in conn_fds.iter().enumerate() {
             let Some(r) = revents.get(3 + i) else { break };
@@ -569,7 +576,7 @@ impl Runtime {
         Some(Msg::from_wire(&msg.header, t))
     }
 
-    fn send_msg(&mut self, to: Option<usize>, msg: &Msg) {
+    fn send_msg(&mut self, to: Option<usize>, msg: &Msg, resend: bool) {
         let mut header = Header::new(
             Cmd::from_u32(msg.cmd),
             self.peers.members[self.loaded.local].id,
@@ -595,7 +602,7 @@ impl Runtime {
         for i in targets {
             let addr = self.peers.members[i].addr;
             let ok = matches!(self.udp.send_to(&self.scratch[..n], addr), Ok(s) if s == n);
-            self.peers.count_send(i, ok, false);
+            self.peers.count_send(i, ok, resend);
         }
     }
 
@@ -882,8 +889,8 @@ impl Runtime {
     fn drain_actions(&mut self) {
         while let Some(a) = self.core.poll_action() {
             match a {
-                Action::Send { to, msg } => self.send_msg(Some(to), &msg),
-                Action::Broadcast { msg } => self.send_msg(None, &msg),
+                Action::Send { to, msg, resend } => self.send_msg(Some(to), &msg, resend),
+                Action::Broadcast { msg } => self.send_msg(None, &msg, false),
                 Action::ReplyClient { client, reply } => {
                     let mut h = self.result_header(Cmd::ClResult, None);
                     h.result = reply.result;
@@ -996,6 +1003,20 @@ impl Runtime {
                 ),
             );
         }
+        let c = self.conns.stats;
+        self.log.log(
+            Level::Info,
+            format_args!(
+                "client connections: {} open (limit {}, peak {}), {} accepted, {} closed to make room, {} refused, {} accept errors",
+                self.conns.len(),
+                self.conns.limit(),
+                c.peak,
+                c.accepted,
+                c.evicted,
+                c.refused,
+                c.accept_errors
+            ),
+        );
     }
 
     // ---- crm_ticket ----

@@ -140,7 +140,7 @@ impl Sys {
     fn drain(&mut self, k: usize) -> Result<(), String> {
         while let Some(a) = self.nodes[k].core.poll_action() {
             match a {
-                Action::Send { to, msg } => self.send(k, to, &msg),
+                Action::Send { to, msg, .. } => self.send(k, to, &msg),
                 Action::Broadcast { msg } => {
                     for j in 0..self.members.len() {
                         if j != k {

@@ -332,7 +332,7 @@ impl World {
 
     fn carry_out(&mut self, k: usize, a: Action) {
         match a {
-            Action::Send { to, msg } => {
+            Action::Send { to, msg, .. } => {
                 self.mon.on_send(k, &msg, &self.setup.members);
                 self.send(k, to, &msg);
             }
