@@ -71,6 +71,14 @@ impl Core {
             }
         }
 
+        // booth-rs: an answer to our STATUS ends the restart quarantine once every member
+        // has given one, whatever its term: counted before the stale-term filter, which
+        // would drop the answer of a member restarted in an older term, so that we would
+        // keep asking it (and it us: a STATUS ping-pong, sim seed 1,112,654).
+        if msg.cmd == code::MY_INDEX && msg.request == code::STATUS {
+            self.note_status_answer(ti, s);
+        }
+
         // §6 step 8: stale-term filter.
         let t = &self.tickets[ti];
         if msg.cmd != code::STATUS && t.last_valid.is_some_and(|lv| msg.term < lv.term) {
@@ -107,8 +115,14 @@ impl Core {
         // which would keep us in quarantine for a whole lease (refusing the votes C
         // gives at once). Ask it for its view now; its MY_INDEX ends the quarantine
         // once every member has told us (a C peer answers a STATUS at any time).
-        let t = &self.tickets[ti];
-        if now.mono < t.quarantine_until && t.status_heard & (1 << s) == 0 {
+        let t = &mut self.tickets[ti];
+        if now.mono < t.quarantine_until
+            && t.status_heard & (1 << s) == 0
+            && t.status_asked & (1 << s) == 0
+        {
+            // once per member: two members in quarantine would otherwise ask each
+            // other back for ever
+            t.status_asked |= 1 << s;
             let m = self.build(now, ti, code::STATUS, 0, false);
             self.out.push_back(super::Action::Send {
                 to: usize::from(s),
@@ -118,19 +132,20 @@ impl Core {
         }
     }
 
+    /// A member answered our STATUS: when every member has, the quarantine ends (each
+    /// MY_INDEX is adopted as usual, so the leases we acked before a restart are known).
+    fn note_status_answer(&mut self, ti: usize, s: u8) {
+        let heard = self.tickets[ti].status_heard | (1 << s);
+        let all = self.all_replied(heard);
+        let t = &mut self.tickets[ti];
+        t.status_heard = heard;
+        if all {
+            t.quarantine_until = 0;
+        }
+    }
+
     /// §7.2
     fn on_my_index(&mut self, now: Now, ti: usize, s: u8, l: Who, msg: &Msg) {
-        if msg.request == code::STATUS {
-            let heard = self.tickets[ti].status_heard | (1 << s);
-            let all = self.all_replied(heard);
-            let t = &mut self.tickets[ti];
-            t.status_heard = heard;
-            if all {
-                // every member told us its view (each MY_INDEX is adopted below as
-                // usual): the leases we acked before a restart are known again
-                t.quarantine_until = 0;
-            }
-        }
         let me = self.me();
         let v = self.decode_valid(msg.valid_for);
         let expired = v == 0;

@@ -122,6 +122,8 @@ pub struct Ticket {
     /// Members that answered our STATUS since the start (self included): when all have,
     /// the quarantine ends however late the answers came.
     pub status_heard: u16,
+    /// Members we asked for their view (STATUS) on hearing theirs, at most once each.
+    pub status_asked: u16,
     /// Our last round's tally named another winner whose heartbeat has not come yet.
     pub awaiting_winner: bool,
     /// The ticket's `attr-prereq auto` lines hold (the shell evaluates them against the
@@ -170,6 +172,7 @@ impl Ticket {
             votes_cast: [None; 8],
             quarantine_until: 0,
             status_heard: 0,
+            status_asked: 0,
             awaiting_winner: false,
             auto_prereqs_hold: true,
         }

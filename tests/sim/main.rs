@@ -325,10 +325,12 @@ fn checkers_flag_a_leader_elected_by_a_forged_vote() {
 /// Soak seeds that once failed, replayed on every run: 1,000,940 and 1,096,793 (S2, a
 /// paused leader past its lease still says LEADER while an amnesic arbitrator re-votes
 /// its term), 1,029,987 (L1, a step-down by a leader the last site never heard of) and
-/// 1,105,200 (S1, a restarted site acked a lease with valid_for 0 and voted it away).
+/// 1,105,200 (S1, a restarted site acked a lease with valid_for 0 and voted it away),
+/// 1,112,654 (runaway: two members in quarantine asked each other for STATUS for ever,
+/// the answers dropped as stale).
 #[test]
 fn soak_regressions() {
-    for seed in [1_000_940, 1_029_987, 1_096_793, 1_105_200] {
+    for seed in [1_000_940, 1_029_987, 1_096_793, 1_105_200, 1_112_654] {
         if let Err((f, _)) = run_seed(seed, false, false) {
             panic!("seed {seed} failed: {f}\n  replay: SIM_SEED={seed} cargo test --test sim replay -- --nocapture");
         }

@@ -13,6 +13,10 @@ use std::collections::{BinaryHeap, VecDeque};
 
 pub type Bytes = [u8; 124];
 
+/// Bounds of one run (see `run_until`).
+const MAX_STEPS: u64 = 2_000_000;
+const MAX_QUEUED: usize = 200_000;
+
 /// A node's clocks: monotonic `base + t·(1 + ppm/10⁶)`, wall = true time + offset.
 #[derive(Clone, Copy, Debug)]
 pub struct Clock {
@@ -455,6 +459,14 @@ impl World {
             self.t = t;
             self.steps += 1;
             self.step(ev);
+            // A run averages ~500 steps; a message storm (one input answered by ever
+            // more messages) is a bug of its own and would exhaust the memory.
+            if self.steps > MAX_STEPS || self.q.len() > MAX_QUEUED {
+                let (steps, queued) = (self.steps, self.q.len());
+                self.mon
+                    .fail_at(t, format!("runaway: {steps} steps, {queued} events queued"));
+                return;
+            }
         }
         self.t = self.t.max(until);
     }
