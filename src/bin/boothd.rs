@@ -1,6 +1,6 @@
 //! The one binary: `boothd`, `booth` and `geostore` by `argv[0]` (surface.md §2.1).
-//! The client module parses argv for every personality; `boothd daemon` is not
-//! implemented yet and says so.
+//! The client module parses argv for every personality and hands `boothd daemon`
+//! (and `start`, `site`, `arbitrator`) to the daemon.
 
 use std::os::unix::ffi::OsStringExt;
 
