@@ -141,7 +141,12 @@ impl Core {
             (code::TKT_LOST, LogEvent::LostAt { leader: t.leader })
         } else if t.handler == Handler::Running {
             (code::LOCAL_FAIL, LogEvent::HandlerTimedOut)
-        } else if t.election_reason != 0 {
+        } else if t.election_reason != 0 && t.election_reason != code::ADMIN {
+            // booth-rs: not a stale ADMIN. C re-campaigns with the reason of the grant
+            // that made us leader long ago; a voter in its restart quarantine lets ADMIN
+            // elections through, so that stale reason won a second lease in the term of
+            // a lease still held elsewhere (sim seed 1,298,545). C voters treat ADMIN and
+            // REACQUIRE alike.
             (t.election_reason, LogEvent::LostMajority)
         } else {
             (code::REACQUIRE, LogEvent::LostMajority)

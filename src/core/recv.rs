@@ -425,8 +425,26 @@ impl Core {
         }
     }
 
+    /// booth-rs: a node that restarted recently may have acked another leader's lease
+    /// before and forgotten it; acking this one now could give two sites a lease (sim
+    /// seed 1,298,545: a restarted arbitrator acked a stale leader of an older term while
+    /// the real holder's lease, acked by that arbitrator before its crash, still ran).
+    /// Until every member told it its view or one lease has passed, it acks only the
+    /// holder its CIB named or a candidate it voted for since the start.
+    fn quarantined_ack(&mut self, now: Now, ti: usize, s: u8) -> bool {
+        let t = &self.tickets[ti];
+        if t.manual() || now.mono >= t.quarantine_until || t.quarantine_trusts(s) {
+            return false;
+        }
+        self.counters.quarantined_acks += 1;
+        true
+    }
+
     /// §7.5
     fn on_heartbeat(&mut self, now: Now, ti: usize, s: u8, l: Who, msg: &Msg) {
+        if self.quarantined_ack(now, ti, s) {
+            return;
+        }
         let me = self.me();
         let t = &mut self.tickets[ti];
         let gate = (t.leader != Who::Member(me) || !t.valid(now.mono))
@@ -476,6 +494,9 @@ impl Core {
 
     /// §7.6
     fn on_update(&mut self, now: Now, ti: usize, s: u8, l: Who, msg: &Msg) {
+        if self.quarantined_ack(now, ti, s) {
+            return;
+        }
         let me = self.me();
         let t = &mut self.tickets[ti];
         let gate = ((t.leader != Who::Member(me) && t.leader == l) || !t.owned())

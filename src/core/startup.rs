@@ -12,6 +12,8 @@ impl Core {
         self.expire_overdue(now);
         if self.tickets.get(ticket).is_some_and(|t| !t.running) {
             self.start_ticket(now, ticket, loaded);
+            // an inherited grant whose lease already ended is revoked at once
+            self.expire_overdue(now);
         }
     }
 
@@ -94,6 +96,18 @@ impl Core {
                 }
                 if c.granted && !t.owned() {
                     t.set_leader(Who::Member(me));
+                }
+                t.cib_leader = match t.leader {
+                    Who::Member(m) => Some(m),
+                    _ => None,
+                };
+                // booth-rs: a grant inherited from our previous process is ours to revoke
+                // when its lease (as the CIB tells it) ends, as if we had written it: C
+                // leaves it until an election settles, and a site elected meanwhile was
+                // granted while the CIB here still said so (sim seed 1,124,431).
+                if c.granted && t.leader == Who::Member(me) && !t.manual() {
+                    t.cib_granted = true;
+                    t.safe_until = t.term_expires;
                 }
                 if owner.is_some() {
                     self.reconcile(now, ti, None);

@@ -124,6 +124,8 @@ pub struct Ticket {
     pub status_heard: u16,
     /// Members we asked for their view (STATUS) on hearing theirs, at most once each.
     pub status_asked: u16,
+    /// The site our CIB named as holder when this process loaded it (sites only).
+    pub cib_leader: Option<u8>,
     /// Our last round's tally named another winner whose heartbeat has not come yet.
     pub awaiting_winner: bool,
     /// The ticket's `attr-prereq auto` lines hold (the shell evaluates them against the
@@ -173,6 +175,7 @@ impl Ticket {
             quarantine_until: 0,
             status_heard: 0,
             status_asked: 0,
+            cib_leader: None,
             awaiting_winner: false,
             auto_prereqs_hold: true,
         }
@@ -191,6 +194,14 @@ impl Ticket {
             }
         }
         self.leader = who;
+    }
+
+    /// booth-rs: during the restart quarantine, whether member `s` may be given our
+    /// acknowledgement of its lease: the holder our CIB named, or a candidate we voted
+    /// for since this start (an administrator's grant). Anyone else may lead in a term
+    /// older than a lease we acked before the restart and forgot.
+    pub fn quarantine_trusts(&self, s: u8) -> bool {
+        self.cib_leader == Some(s) || self.votes_cast.iter().flatten().any(|&(_, w)| w == s)
     }
 
     pub fn manual(&self) -> bool {

@@ -317,6 +317,8 @@ pub struct Counters {
     pub unexpected: u64,
     pub not_loaded: u64,
     pub quarantined_votes: u64,
+    /// Heartbeats and updates left unacknowledged during the restart quarantine.
+    pub quarantined_acks: u64,
     /// Failover elections not started because an `attr-prereq auto` failed.
     pub prereq_blocked_elections: u64,
 }

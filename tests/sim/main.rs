@@ -327,10 +327,14 @@ fn checkers_flag_a_leader_elected_by_a_forged_vote() {
 /// its term), 1,029,987 (L1, a step-down by a leader the last site never heard of) and
 /// 1,105,200 (S1, a restarted site acked a lease with valid_for 0 and voted it away),
 /// 1,112,654 (runaway: two members in quarantine asked each other for STATUS for ever,
-/// the answers dropped as stale).
+/// the answers dropped as stale), 1,298,545 and 1,168,877 (S1: a restarted arbitrator
+/// acked a stale leader; a stale ADMIN reason passed the quarantine), 1,124,431 (S1: a
+/// restarted holder left its inherited CIB grant past the lease it stated).
 #[test]
 fn soak_regressions() {
-    for seed in [1_000_940, 1_029_987, 1_096_793, 1_105_200, 1_112_654] {
+    for seed in [
+        1_000_940, 1_029_987, 1_096_793, 1_105_200, 1_112_654, 1_124_431, 1_168_877, 1_298_545,
+    ] {
         if let Err((f, _)) = run_seed(seed, false, false) {
             panic!("seed {seed} failed: {f}\n  replay: SIM_SEED={seed} cargo test --test sim replay -- --nocapture");
         }
