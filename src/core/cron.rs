@@ -42,7 +42,10 @@ impl Core {
             State::Leader => {
                 if matches!(self.tickets[ti].handler, Handler::Exited(_)) {
                     if self.tickets[ti].state != State::Leader {
-                        self.acquire_and_report(now, ti);
+                        // booth-rs: still the reclaim started below, not an
+                        // administrator's grant (C asks with ADMIN here, which the
+                        // restart quarantine of the voters lets through)
+                        self.acquire_and_report(now, ti, code::REACQUIRE);
                     }
                 } else {
                     self.log(ti, LogEvent::Reacquire);
@@ -63,9 +66,9 @@ impl Core {
         }
     }
 
-    /// `acquire(OR_ADMIN)` as the second phase after the handler; errors go to clients.
-    fn acquire_and_report(&mut self, now: Now, ti: usize) {
-        let r = self.acquire(now, ti, code::ADMIN);
+    /// `acquire(reason)` as the second phase after the handler; errors go to clients.
+    fn acquire_and_report(&mut self, now: Now, ti: usize, reason: u32) {
+        let r = self.acquire(now, ti, reason);
         if r != 0 {
             self.tickets[ti].outcome = r;
             self.notify_clients(now, ti);
@@ -79,14 +82,14 @@ impl Core {
         match t.state {
             State::Init => {
                 if exited {
-                    self.acquire_and_report(now, ti);
+                    self.acquire_and_report(now, ti, code::ADMIN);
                 } else if t.acks_expected != 0 {
                     self.handle_resends(now, ti);
                 }
             }
             State::Follower if t.manual() => {
                 if exited {
-                    self.acquire_and_report(now, ti);
+                    self.acquire_and_report(now, ti, code::ADMIN);
                 } else if t.acks_expected != 0 {
                     self.handle_resends(now, ti);
                 }
@@ -95,7 +98,7 @@ impl Core {
                 if exited {
                     // Q17: C never consumes this status here and spins; we go on with
                     // the acquire as the INIT action would.
-                    self.acquire_and_report(now, ti);
+                    self.acquire_and_report(now, ti, code::ADMIN);
                     return;
                 }
                 if t.leader != Who::Unknown {

@@ -93,6 +93,7 @@ impl Core {
             };
             t.cib_granted = false;
             t.safe_until = None;
+            t.inherited_until = None;
             CibWrite::Revoke {
                 owner,
                 expires: Self::wall_secs(now, t.term_expires.unwrap_or(now.mono)),
@@ -258,7 +259,7 @@ impl Core {
             return None;
         }
         if t.cib_granted {
-            return Some(t.safe_until.map_or(0, |s| s + 1));
+            return Some(t.grant_until().map_or(0, |s| s + 1));
         }
         if t.state == State::Leader {
             return t.term_expires.map(|e| e + 1);
@@ -277,7 +278,7 @@ impl Core {
                 continue;
             }
             let me = self.me();
-            let granted_over = t.cib_granted && t.safe_until.is_none_or_past(now.mono);
+            let granted_over = t.cib_granted && t.grant_until().is_none_or_past(now.mono);
             let leader_over = t.state == State::Leader
                 && t.leader == Who::Member(me)
                 && t.term_expires.is_some_and(|e| now.mono >= e);
@@ -294,6 +295,7 @@ impl Core {
                 };
                 t.cib_granted = false;
                 t.safe_until = None;
+                t.inherited_until = None;
                 let write = CibWrite::Revoke {
                     owner,
                     expires: Self::wall_secs(now, t.term_expires.unwrap_or(now.mono)),

@@ -214,7 +214,7 @@ impl Core {
             leader: t.leader,
             term: t.cur,
             term_expires: t.term_expires,
-            granted_until: if t.cib_granted { t.safe_until } else { None },
+            granted_until: if t.cib_granted { t.grant_until() } else { None },
             in_election: t.in_election,
             running: t.running,
         })

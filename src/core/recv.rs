@@ -58,12 +58,8 @@ impl Core {
                 self.credit_ack(ti, s, msg);
             }
             if self.all_replied(bits) {
+                // (the answers to our STATUS end the quarantine in note_status_answer)
                 let t = &mut self.tickets[ti];
-                if t.acks_expected == code::MY_INDEX {
-                    // every member told us its view: leases we acked before a restart
-                    // are known again (adopted from the answers)
-                    t.quarantine_until = 0;
-                }
                 t.acks_expected = 0;
                 t.retry_number = 0;
                 t.start_postpone = false;
@@ -108,6 +104,7 @@ impl Core {
 
     /// §7.1
     fn on_status(&mut self, now: Now, ti: usize, s: u8) {
+        self.tickets[ti].fresh_peers |= 1 << s;
         if !self.tickets[ti].in_election {
             self.reply(now, ti, s, code::MY_INDEX, code::STATUS);
         }
@@ -135,6 +132,13 @@ impl Core {
     /// A member answered our STATUS: when every member has, the quarantine ends (each
     /// MY_INDEX is adopted as usual, so the leases we acked before a restart are known).
     fn note_status_answer(&mut self, ti: usize, s: u8) {
+        // booth-rs: the view of a member that started about when we did is no better
+        // than ours: two amnesic members agreeing that nobody holds the ticket ended
+        // the quarantine while the lease of a holder whose CIB write was lost in its
+        // crash still ran (sim seed 1,199,640).
+        if self.tickets[ti].fresh_peers & (1 << s) != 0 {
+            return;
+        }
         let heard = self.tickets[ti].status_heard | (1 << s);
         let all = self.all_replied(heard);
         let t = &mut self.tickets[ti];
@@ -148,6 +152,21 @@ impl Core {
     fn on_my_index(&mut self, now: Now, ti: usize, s: u8, l: Who, msg: &Msg) {
         let me = self.me();
         let v = self.decode_valid(msg.valid_for);
+        // booth-rs: a member telling us how long it still holds our (inherited) lease,
+        // or that another site holds the ticket, bounds how long the grant we inherited
+        // from our previous process may stand: the CIB's `expires` can be far off after
+        // a wall-clock step while we were down (sim seed 1,299,080).
+        let t = &mut self.tickets[ti];
+        if let Some(until) = t.inherited_until {
+            let bound = match l {
+                Who::Member(m) if m == me => Some(now.mono + v),
+                Who::Member(_) if v > 0 => Some(now.mono),
+                _ => None,
+            };
+            if let Some(b) = bound {
+                t.inherited_until = Some(until.min(b));
+            }
+        }
         let expired = v == 0;
         let t = &self.tickets[ti];
         let my_term = match (&t.last_valid, t.state) {
@@ -201,6 +220,13 @@ impl Core {
         // we missed still reaches us as YOU_OUTDATED when our lease runs out (§10.1).
         if expired && (l == Who::Member(me) || (t.owned() && t.valid(now.mono)) || l == Who::NoOne)
         {
+            return;
+        }
+        // booth-rs: nor does a view of an older term replace the valid lease we hold for
+        // another leader. C adopts any unexpired view (row 7): an arbitrator holding
+        // the term-2 lease it had acked took a term-1 leader's answer, then voted that
+        // site in while the lease still ran (sim seed 1,125,611).
+        if d > 0 && t.owned() && t.valid(now.mono) && t.leader != l {
             return;
         }
         // booth-rs: adopting a peer's view never shortens a lease copy we hold: we may

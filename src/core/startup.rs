@@ -107,7 +107,7 @@ impl Core {
                 // granted while the CIB here still said so (sim seed 1,124,431).
                 if c.granted && t.leader == Who::Member(me) && !t.manual() {
                     t.cib_granted = true;
-                    t.safe_until = t.term_expires;
+                    t.inherited_until = t.term_expires;
                 }
                 if owner.is_some() {
                     self.reconcile(now, ti, None);

@@ -124,8 +124,16 @@ pub struct Ticket {
     pub status_heard: u16,
     /// Members we asked for their view (STATUS) on hearing theirs, at most once each.
     pub status_asked: u16,
+    /// Members that sent us a STATUS since our start: they (re)started too, or are in
+    /// their own quarantine, so their view may have forgotten leases; their answers do
+    /// not end our quarantine.
+    pub fresh_peers: u16,
     /// The site our CIB named as holder when this process loaded it (sites only).
     pub cib_leader: Option<u8>,
+    /// A grant inherited from our previous process: the end of its lease as the CIB
+    /// stated it, shortened by what the members answer. Never used to write a grant,
+    /// only to revoke the inherited one in time.
+    pub inherited_until: Option<Ms>,
     /// Our last round's tally named another winner whose heartbeat has not come yet.
     pub awaiting_winner: bool,
     /// The ticket's `attr-prereq auto` lines hold (the shell evaluates them against the
@@ -175,7 +183,9 @@ impl Ticket {
             quarantine_until: 0,
             status_heard: 0,
             status_asked: 0,
+            fresh_peers: 0,
             cib_leader: None,
+            inherited_until: None,
             awaiting_winner: false,
             auto_prereqs_hold: true,
         }
@@ -202,6 +212,15 @@ impl Ticket {
     /// older than a lease we acked before the restart and forgot.
     pub fn quarantine_trusts(&self, s: u8) -> bool {
         self.cib_leader == Some(s) || self.votes_cast.iter().flatten().any(|&(_, w)| w == s)
+    }
+
+    /// Until when a grant in our CIB may stand: this process's majority-acknowledged
+    /// lease or, for a grant inherited at start, the lease the CIB stated.
+    pub fn grant_until(&self) -> Option<Ms> {
+        match (self.safe_until, self.inherited_until) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     pub fn manual(&self) -> bool {

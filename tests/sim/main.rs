@@ -329,11 +329,15 @@ fn checkers_flag_a_leader_elected_by_a_forged_vote() {
 /// 1,112,654 (runaway: two members in quarantine asked each other for STATUS for ever,
 /// the answers dropped as stale), 1,298,545 and 1,168,877 (S1: a restarted arbitrator
 /// acked a stale leader; a stale ADMIN reason passed the quarantine), 1,124,431 (S1: a
-/// restarted holder left its inherited CIB grant past the lease it stated).
+/// restarted holder left its inherited CIB grant past the lease it stated), 1,299,080
+/// (S1: that lease, stretched by a wall-clock step, is bounded by the members' answers),
+/// 1,199,640 (S1: two amnesic members' answers ended a quarantine), 1,125,611 (S1: an
+/// older term's view replaced a valid lease copy).
 #[test]
 fn soak_regressions() {
     for seed in [
-        1_000_940, 1_029_987, 1_096_793, 1_105_200, 1_112_654, 1_124_431, 1_168_877, 1_298_545,
+        1_000_940, 1_029_987, 1_096_793, 1_105_200, 1_112_654, 1_124_431, 1_125_611, 1_168_877,
+        1_199_640, 1_298_545, 1_299_080,
     ] {
         if let Err((f, _)) = run_seed(seed, false, false) {
             panic!("seed {seed} failed: {f}\n  replay: SIM_SEED={seed} cargo test --test sim replay -- --nocapture");

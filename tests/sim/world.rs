@@ -494,6 +494,7 @@ impl World {
                     // a stopped process reads the answer when it resumes
                     self.schedule(self.t + 100, Ev::CibLoaded { node, inc, val });
                 } else if self.up(node) && self.nodes[node].inc == inc {
+                    self.note(|| format!("n{node} CIB loaded {val:?}"));
                     let now = self.nodes[node].clock.now(self.t);
                     self.nodes[node]
                         .core
