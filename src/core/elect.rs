@@ -76,6 +76,16 @@ impl Core {
         if now.mono < t.quarantine_until && effective != code::ADMIN && !t.is_granted {
             return false;
         }
+        // booth-rs: never campaign against a lease we hold a valid copy of (we acked it
+        // to its leader), except on an administrator's request
+        if effective != code::ADMIN
+            && !t.manual()
+            && t.owned()
+            && t.leader != Who::Member(pref)
+            && t.valid(now.mono)
+        {
+            return false;
+        }
         if matches!(effective, code::TKT_LOST | code::STEPDOWN) && !t.auto_prereqs_hold {
             self.counters.prereq_blocked_elections += 1;
             self.log(ti, LogEvent::AttrPrereqNotMet);

@@ -229,6 +229,13 @@ impl Core {
         if d > 0 && t.owned() && t.valid(now.mono) && t.leader != l {
             return;
         }
+        // booth-rs: and a peer cannot tell us that we lead while we hold a valid lease
+        // for another site (its field may be its vote for us, from an old election it
+        // answers late): we would reclaim a ticket whose holder we acked (sim seed
+        // 1,874,688: an arbitrator back from a long pause).
+        if l == Who::Member(me) && t.owned() && t.valid(now.mono) && t.leader != l {
+            return;
+        }
         // booth-rs: adopting a peer's view never shortens a lease copy we hold: we may
         // have acknowledged it to its leader, who counts on us refusing votes until then.
         let adopted = now.mono + v.min(t.p.expire);
