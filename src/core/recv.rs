@@ -345,7 +345,10 @@ impl Core {
         // An administrator's grant (reason ADMIN) is voted for as C does: the quarantine
         // guards automatic failovers; refusing an explicit grant would leave a formation
         // whose arbitrator restarted while a site is down unable to grant for a lease.
-        if now.mono < t.quarantine_until && !from_leader && reason != code::ADMIN {
+        // The leader we trust here is the one our CIB named (or one we voted for since
+        // the start), not one a peer told us about: a stale leader of an older term
+        // answering our STATUS would otherwise collect our vote (sim seed 143,051).
+        if now.mono < t.quarantine_until && !t.quarantine_trusts(s) && reason != code::ADMIN {
             self.counters.quarantined_votes += 1;
             return;
         }
