@@ -253,7 +253,13 @@ impl Core {
             self.forget_stepdown(ti, code::TKT_LOST);
         }
         self.reconcile(now, ti, Some(s));
-        self.tickets[ti].snapshot();
+        // booth-rs: an expired view is not committed: its term (often a vote from a
+        // failed election, not a leader) would make the stale-term filter drop a later
+        // answer of an older term that carries a lease still running (sim seed
+        // 2,035,339: a restarted site then campaigned against that lease and won).
+        if !expired {
+            self.tickets[ti].snapshot();
+        }
         self.set_wakeup(now, ti);
     }
 
