@@ -134,6 +134,11 @@ impl Monitor {
     pub fn on_cib_write(&mut self, t: u64, k: usize, w: &CibWrite, nodes: &[Node]) {
         match w {
             CibWrite::Grant { .. } => {
+                // applied after its process already asked for the revoke (the writes of
+                // one process apply in order): the revoke undoes it, nothing to count
+                if Self::lease_end_true(&nodes[k]).is_none() {
+                    return;
+                }
                 self.grants_written += 1;
                 self.granted_proc[k] = true;
                 let end = Self::lease_end_true(&nodes[k]).unwrap_or(t);

@@ -369,7 +369,13 @@ impl World {
             }
             Action::CibWrite { ticket: _, write } => {
                 self.note(|| format!("n{k} CIB {write:?}"));
-                self.mon.on_cib_write(self.t, k, &write, &self.nodes);
+                // S1 counts a revoke from the moment booth asks for it (a slow
+                // crm_ticket is Pacemaker's delay, not booth's) and a grant from the
+                // moment Pacemaker holds it: a grant still in flight when its process
+                // crashes is lost with it here, and Pacemaker never held it.
+                if matches!(write, CibWrite::Revoke { .. }) {
+                    self.mon.on_cib_write(self.t, k, &write, &self.nodes);
+                }
                 let lat = if self.rng.chance(self.knobs.cib_slow) {
                     self.rng.range(1_000, 20_000)
                 } else {
@@ -506,6 +512,9 @@ impl World {
             }
             Ev::CibApplied { node, inc, write } => {
                 if self.nodes[node].inc == inc && self.nodes[node].status != Status::Down {
+                    if matches!(write, CibWrite::Grant { .. }) {
+                        self.mon.on_cib_write(self.t, node, &write, &self.nodes);
+                    }
                     let id = self.nodes[node].member.id;
                     self.nodes[node].cib = Some(match write {
                         CibWrite::Grant { expires, term } => CibTicket {
