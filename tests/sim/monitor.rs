@@ -23,6 +23,7 @@ pub struct Monitor {
     pub term_decreases: u64,
     pub elections_won: u64,
     pub grants_written: u64,
+    pub grants_issued: u64,
     pub failovers: u64,
     last_holder: Option<usize>,
     pub heal_at: Option<u64>,
@@ -52,6 +53,7 @@ impl Monitor {
             term_decreases: 0,
             elections_won: 0,
             grants_written: 0,
+            grants_issued: 0,
             failovers: 0,
             last_holder: None,
             heal_at: None,
@@ -255,15 +257,32 @@ impl Monitor {
     }
 
     /// L1 and L2 at the end of a run at true time `t`.
+    /// booth asked for a grant (L1 looks at booth's decisions: how fast the simulated
+    /// crm_ticket queue applies them is Pacemaker's part).
+    pub fn on_grant_issued(&mut self) {
+        self.grants_issued += 1;
+    }
+
+    /// Sites whose booth holds a granted lease at true time `t`.
+    fn booth_holders(t: u64, nodes: &[Node]) -> Vec<usize> {
+        (0..nodes.len())
+            .filter(|&j| Self::lease_end_true(&nodes[j]).is_some_and(|e| e > t))
+            .collect()
+    }
+
     pub fn check_end(&mut self, t: u64, nodes: &[Node]) {
-        if self.auto() && self.grants_written > 0 && !self.admin_revoke && self.l1_applies {
-            let h = self.holders(t);
+        if self.auto() && self.grants_issued > 0 && !self.admin_revoke && self.l1_applies {
+            let h = Self::booth_holders(t, nodes);
             if h.len() != 1 {
                 let views: Vec<_> = nodes
                     .iter()
                     .map(|n| n.core.as_ref().and_then(|c| c.view(0)))
                     .collect();
-                let what = format!("L1: {} holders after healing: {h:?}; {views:?}", h.len());
+                let what = format!(
+                    "L1: {} holders after healing: {h:?}; intervals {:?}; {views:?}",
+                    h.len(),
+                    self.iv
+                );
                 if self.l1_soft {
                     self.l1_miss = Some(what);
                 } else {

@@ -373,8 +373,11 @@ impl World {
                 // crm_ticket is Pacemaker's delay, not booth's) and a grant from the
                 // moment Pacemaker holds it: a grant still in flight when its process
                 // crashes is lost with it here, and Pacemaker never held it.
-                if matches!(write, CibWrite::Revoke { .. }) {
-                    self.mon.on_cib_write(self.t, k, &write, &self.nodes);
+                match write {
+                    CibWrite::Revoke { .. } => {
+                        self.mon.on_cib_write(self.t, k, &write, &self.nodes)
+                    }
+                    CibWrite::Grant { .. } => self.mon.on_grant_issued(),
                 }
                 let lat = if self.rng.chance(self.knobs.cib_slow) {
                     self.rng.range(1_000, 20_000)
@@ -513,6 +516,7 @@ impl World {
             Ev::CibApplied { node, inc, write } => {
                 if self.nodes[node].inc == inc && self.nodes[node].status != Status::Down {
                     if matches!(write, CibWrite::Grant { .. }) {
+                        self.note(|| format!("n{node} CIB applied {write:?}"));
                         self.mon.on_cib_write(self.t, node, &write, &self.nodes);
                     }
                     let id = self.nodes[node].member.id;
