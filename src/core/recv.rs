@@ -2,7 +2,7 @@
 //! handlers of §7.1–§7.9, one function per opcode, rows in the spec's order.
 
 use super::ticket::{State, Who};
-use super::types::{code, Msg, Now};
+use super::types::{code, Ms, Msg, Now};
 use super::{Core, LogEvent};
 
 impl Core {
@@ -594,6 +594,20 @@ impl Core {
         }
     }
 
+    /// booth-rs: a rejecter's copy of our leader's lease (an arbitrator's may be
+    /// expired: v = 0) never shortens the copy we hold of that same leader's lease: we
+    /// may have acked it, and the leader counts on us refusing votes until it ends. C
+    /// takes the rejecter's; a candidate then saw the lease it had acked as lost and
+    /// won a TKT_LOST election against it (sim seed 1,058,906).
+    fn keep_acked_lease(&mut self, now: Now, ti: usize, held: (Who, Option<Ms>)) {
+        let t = &mut self.tickets[ti];
+        if let (Who::Member(_), Some(until)) = held {
+            if t.leader == held.0 && until > now.mono && t.term_expires.is_some_and(|e| e < until) {
+                t.term_expires = Some(until);
+            }
+        }
+    }
+
     /// §7.8
     fn on_revoke(&mut self, now: Now, ti: usize, s: u8) {
         let t = &mut self.tickets[ti];
@@ -638,6 +652,8 @@ impl Core {
             t.expect_more_rejects = true;
             return self.log(ti, LogEvent::RejectGrantedToUs);
         }
+        // the lease copy we hold, and for whom, before the rejecter's view replaces it
+        let held = (t.leader, t.term_expires);
         match msg.result {
             code::TERM_OUTDATED | code::TERM_STILL_VALID => {
                 let event = if msg.result == code::TERM_OUTDATED {
@@ -661,6 +677,7 @@ impl Core {
                 t.set_leader(if l == Who::NoOne { Who::Unknown } else { l });
                 t.expect_more_rejects = true;
                 self.become_follower(now, ti, msg);
+                self.keep_acked_lease(now, ti, held);
             }
             code::YOU_OUTDATED => {
                 self.log(ti, LogEvent::RejectYouOutdated { leader: l });
@@ -669,6 +686,7 @@ impl Core {
                 t.expect_more_rejects = true;
                 if l.member().is_some() {
                     self.become_follower(now, ti, msg);
+                    self.keep_acked_lease(now, ti, held);
                 } else {
                     let v = self.decode_valid(msg.valid_for);
                     let t = &mut self.tickets[ti];

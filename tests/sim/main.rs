@@ -338,13 +338,14 @@ fn checkers_flag_a_leader_elected_by_a_forged_vote() {
 /// that only that leader's own answer had named), 2,035,339 (S1: an expired view's term
 /// made a restarted site drop, as stale, the answer that carried a running lease),
 /// 1,830,556 (a grant lost with its crashing process was counted as held: S1 now counts
-/// a grant from the moment Pacemaker holds it, see `World`).
+/// a grant from the moment Pacemaker holds it, see `World`), 1,058,906 (S1: a reject
+/// carrying an expired copy shortened the lease copy a candidate had acked).
 #[test]
 fn soak_regressions() {
     for seed in [
         1_000_940, 1_029_987, 1_096_793, 1_105_200, 1_112_654, 1_124_431, 1_125_611, 1_168_877,
         1_199_640, 1_298_545, 1_299_080, 1_646_485, 1_874_688, 1_977_396, 143_051, 1_355_650,
-        2_035_339, 1_830_556,
+        2_035_339, 1_830_556, 1_058_906,
     ] {
         if let Err((f, _)) = run_seed(seed, false, false) {
             panic!("seed {seed} failed: {f}\n  replay: SIM_SEED={seed} cargo test --test sim replay -- --nocapture");
