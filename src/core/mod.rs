@@ -23,8 +23,24 @@
 //!   `current_term` goes down to follow a leader (H3, seed 470); a node never
 //!   campaigns in a term it voted in for another.
 //! * A restarted node forgets which leases it acknowledged: for one lease length (or
-//!   until every member answered its STATUS) it votes only for its known leader and
-//!   campaigns only for an admin grant or a CIB that says granted here.
+//!   until every member that did not start with it answered its STATUS) it votes and
+//!   acks only for the holder its CIB named or a candidate it voted for since the start
+//!   (an admin grant), and campaigns only for an admin grant or a CIB that says
+//!   granted here (soak seeds 1,298,545, 143,051, 1,199,640, 1,112,654).
+//! * A grant inherited from the previous process is revoked when the lease its CIB
+//!   stated ends, shortened by the members' answers (seeds 1,124,431, 1,299,080); the
+//!   reclaim asks with REACQUIRE, and a leader that lost its majority never reuses a
+//!   stale ADMIN reason (both pass a quarantine in C).
+//! * An ACK carrying no lease does not count for one; a follower keeps the lease copy
+//!   it acks even when it disowns a grant from its CIB (C acks with valid_for 0,
+//!   seed 1,105,200); a reject never shortens the copy of the same leader's lease
+//!   (seed 1,058,906).
+//! * A follower holding a valid lease neither adopts an older term's view, nor takes
+//!   "you lead" from a peer, nor campaigns (admin grants aside); an expired view is
+//!   not committed (seeds 1,125,611, 1,874,688, 2,035,339).
+//! * A step-down from a leader we never heard of (newer term) starts a failover
+//!   election at a site in INIT (C ignores it; seed 1,029,987). The holder of a
+//!   manual ticket rejects vote requests (C clears its leader: fuzz finding).
 //! * No STEPDOWN exception to "a valid lease refuses votes", and the reason does not
 //!   outlive the step-down (seed 1388).
 //! * A lease copy is never shortened by an older copy or by a peer's view (seed 41);
