@@ -16,6 +16,7 @@
 //! whatever their `from` field says. Nothing is sent outside the formation.
 
 mod harness;
+mod xorshift;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
@@ -25,6 +26,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use booth::auth::{self, AuthKey};
 use booth::site_id::site_id;
 use harness::{poll_until, Formation, Impl, Spec, PORT};
+use xorshift::Rng;
 
 const NO_ONE: u32 = 0xFFFF_FFFF;
 
@@ -71,24 +73,6 @@ fn spec(auth: bool, daemon: impl Into<std::path::PathBuf>) -> Spec {
     s.timeout = 1;
     s.retries = 3;
     s
-}
-
-/// xorshift64*: deterministic, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        usize::try_from(self.next() % u64::try_from(n.max(1)).unwrap_or(1)).unwrap_or(0)
-    }
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next().to_be_bytes()[0]).collect()
-    }
 }
 
 /// Runs `f` on a thread inside network namespace `ns` (setns affects one thread).
