@@ -3,9 +3,9 @@
 //! message, the datagrams the C daemons exchanged (cmd, request, reason, leader,
 //! term, valid_for), given the same members and ticket.
 
-use booth::core::{
-    code, Action, ClientRequest, Core, Kind, Member, Msg, Name, Now, Setup, TicketParams,
-};
+mod core_setup;
+
+use booth::core::{code, Action, ClientRequest, Core, Kind, Member, Msg, Name, Now, TicketParams};
 use std::collections::VecDeque;
 
 const NODES: [(&str, &str, u32, Kind); 3] = [
@@ -117,17 +117,7 @@ impl Cluster {
         p.timeout = 2_000;
         p.retries = 3;
         p.renewal_freq = 10_000;
-        let cores = (0..3)
-            .map(|k| {
-                let setup = Setup {
-                    members: members.clone(),
-                    local: k,
-                    ms_mode: false,
-                    tickets: vec![p],
-                };
-                Core::new(setup, 1).unwrap()
-            })
-            .collect();
+        let cores = core_setup::cores(&members, p, false, 1);
         let mut c = Cluster {
             cores,
             t: 0,

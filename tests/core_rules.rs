@@ -2,9 +2,11 @@
 //! bug it guards: client answers (§7.10), vote rejects (§7.3), bad input (§6, issue 4),
 //! and the lease fixes (booth#68 / H2, booth#17 / S3).
 
+mod core_setup;
+
 use booth::core::{
-    code, Action, CibWrite, ClientRequest, Core, Counters, Kind, Member, Msg, Name, Now, Setup,
-    State, TicketParams, Who,
+    code, Action, CibWrite, ClientRequest, Core, Counters, Kind, Member, Msg, Name, Now, State,
+    TicketParams, Who,
 };
 
 const BASE: u64 = 1_000_000;
@@ -51,17 +53,7 @@ impl Net {
         p.timeout = 1_000;
         p.retries = 3;
         p.renewal_freq = 5_000;
-        let cores = (0..3)
-            .map(|k| {
-                let s = Setup {
-                    members: members.clone(),
-                    local: k,
-                    ms_mode: true,
-                    tickets: vec![p],
-                };
-                Core::new(s, 3).unwrap()
-            })
-            .collect();
+        let cores = core_setup::cores(&members, p, true, 3);
         let mut n = Net {
             cores,
             t: 0,
