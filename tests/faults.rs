@@ -907,8 +907,11 @@ fn sc_clock_step(mix: Mix) {
     }
     f.start_all();
     granted_at_site1(&f);
+    // Two renewals are due within 2F; one more period of slack because the C holder
+    // under libfaketime once took over 3 s longer for its second one in a loaded CI run
+    // (ours-as-arbitrator; not reproduced in the repeated runs since).
     let renews = |f: &Formation, after: f64| {
-        harness::poll_until(Duration::from_secs(u64::from(2 * F + 3)), || {
+        harness::poll_until(Duration::from_secs(u64::from(3 * F + 3)), || {
             grants_since(f, "site1", after + 0.5) >= 2
         })
     };
