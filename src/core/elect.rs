@@ -86,7 +86,7 @@ impl Core {
         {
             return false;
         }
-        if matches!(effective, code::TKT_LOST | code::STEPDOWN) && !t.auto_prereqs_hold {
+        if matches!(effective, code::TKT_LOST | code::STEPDOWN) && !self.auto_prereqs_hold[ti] {
             self.counters.prereq_blocked_elections += 1;
             self.log(ti, LogEvent::AttrPrereqNotMet);
             return false;

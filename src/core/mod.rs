@@ -89,6 +89,9 @@ pub struct Core {
     local: usize,
     ms_mode: bool,
     tickets: Vec<Ticket>,
+    /// Per ticket: its `attr-prereq auto` lines hold, as the shell last said. Kept
+    /// apart from the ticket state, which start-up recreates, as it is the shell's input.
+    auto_prereqs_hold: Vec<bool>,
     out: VecDeque<Action>,
     rng: u64,
     counters: Counters,
@@ -146,11 +149,12 @@ impl Core {
                 return bad("timeout * (retries + 1) must be less than renewal-freq");
             }
         }
-        let tickets = setup.tickets.iter().map(|p| Ticket::new(*p)).collect();
+        let tickets: Vec<Ticket> = setup.tickets.iter().map(|p| Ticket::new(*p)).collect();
         Ok(Core {
             members: setup.members,
             local: setup.local,
             ms_mode: setup.ms_mode,
+            auto_prereqs_hold: vec![true; tickets.len()],
             tickets,
             out: VecDeque::with_capacity(256),
             rng: seed | 1,
@@ -241,9 +245,14 @@ impl Core {
     /// change. While they fail, no failover (TKT_LOST/STEPDOWN) election starts here;
     /// the follower's periodic retry picks it up once they hold (consensus.md §8.1).
     pub fn set_auto_prereqs(&mut self, ti: usize, hold: bool) {
-        if let Some(t) = self.tickets.get_mut(ti) {
-            t.auto_prereqs_hold = hold;
+        if let Some(h) = self.auto_prereqs_hold.get_mut(ti) {
+            *h = hold;
         }
+    }
+
+    /// What [`Core::set_auto_prereqs`] last said for ticket `ti` (true before any call).
+    pub fn auto_prereqs(&self, ti: usize) -> bool {
+        self.auto_prereqs_hold.get(ti).copied().unwrap_or(true)
     }
 
     pub fn ticket_params(&self, ti: usize) -> Option<&TicketParams> {
@@ -267,6 +276,7 @@ impl Core {
     pub fn fingerprint<H: std::hash::Hasher>(&self, h: &mut H) {
         use std::hash::Hash;
         self.tickets.hash(h);
+        self.auto_prereqs_hold.hash(h);
         self.rng.hash(h);
     }
 

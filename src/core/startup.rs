@@ -51,10 +51,7 @@ impl Core {
     /// §12.1 for one ticket.
     pub(super) fn start_ticket(&mut self, now: Now, ti: usize, loaded: Option<CibTicket>) {
         let p = self.tickets[ti].p;
-        // what the shell said of the geo attributes outlives the restart of the state
-        let prereqs = self.tickets[ti].auto_prereqs_hold;
         self.tickets[ti] = Ticket::new(p);
-        self.tickets[ti].auto_prereqs_hold = prereqs;
         self.reset_ticket(now, ti);
         let me = self.me();
         let t = &mut self.tickets[ti];

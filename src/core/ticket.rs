@@ -136,9 +136,6 @@ pub struct Ticket {
     pub inherited_until: Option<Ms>,
     /// Our last round's tally named another winner whose heartbeat has not come yet.
     pub awaiting_winner: bool,
-    /// The ticket's `attr-prereq auto` lines hold (the shell evaluates them against the
-    /// site's geo attributes and says so); failover elections wait while they do not.
-    pub auto_prereqs_hold: bool,
 }
 
 impl Ticket {
@@ -187,7 +184,6 @@ impl Ticket {
             cib_leader: None,
             inherited_until: None,
             awaiting_winner: false,
-            auto_prereqs_hold: true,
         }
     }
 

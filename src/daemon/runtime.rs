@@ -95,8 +95,6 @@ pub struct Runtime {
     children: Children<Job>,
     signals: Signals,
     attrs: Vec<TicketAttrs>,
-    /// Per ticket: what the core was last told of its `attr-prereq auto` lines.
-    auto_prereqs_hold: Vec<bool>,
     cib: Vec<CibQueue>,
     handlers: Vec<Option<HandlerRun>>,
     crm_mode: Option<UpdateMode>,
@@ -205,7 +203,6 @@ impl Runtime {
             children: Children::default(),
             signals,
             attrs: vec![TicketAttrs::default(); n],
-            auto_prereqs_hold: vec![true; n],
             cib: (0..n).map(|_| CibQueue::default()).collect(),
             handlers: (0..n).map(|_| None).collect(),
             crm_mode: None,
@@ -777,11 +774,8 @@ impl Runtime {
             .failed_prereq(ti, config::GrantType::Auto)
             .map(str::to_owned);
         let hold = failed.is_none();
-        if self.auto_prereqs_hold.get(ti) == Some(&hold) {
+        if self.core.auto_prereqs(ti) == hold {
             return;
-        }
-        if let Some(flag) = self.auto_prereqs_hold.get_mut(ti) {
-            *flag = hold;
         }
         self.core.set_auto_prereqs(ti, hold);
         let prefix = self.ticket_prefix(ti);
