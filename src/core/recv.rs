@@ -210,6 +210,7 @@ impl Core {
         if t.state == State::Candidate && l == Who::Member(me) {
             return;
         }
+        let holds_valid = t.owned() && t.valid(now.mono);
         // booth-rs: an expired view never replaces a valid lease we hold for another
         // site, and never makes us the leader: for a member without a leader the
         // field carries its *vote* (§2.3), so C could take "you are the leader" from a
@@ -218,22 +219,18 @@ impl Core {
         // leader (the wire cannot say "unknown"), and taking it for "revoked" blocks
         // every later failover with YOU_OUTDATED (sim seeds 141, 1930, 201274). A revoke
         // we missed still reaches us as YOU_OUTDATED when our lease runs out (§10.1).
-        if expired && (l == Who::Member(me) || (t.owned() && t.valid(now.mono)) || l == Who::NoOne)
-        {
+        if expired && (l == Who::Member(me) || holds_valid || l == Who::NoOne) {
             return;
         }
-        // booth-rs: nor does a view of an older term replace the valid lease we hold for
-        // another leader. C adopts any unexpired view (row 7): an arbitrator holding
-        // the term-2 lease it had acked took a term-1 leader's answer, then voted that
-        // site in while the lease still ran (sim seed 1,125,611).
-        if d > 0 && t.owned() && t.valid(now.mono) && t.leader != l {
-            return;
-        }
-        // booth-rs: and a peer cannot tell us that we lead while we hold a valid lease
-        // for another site (its field may be its vote for us, from an old election it
-        // answers late): we would reclaim a ticket whose holder we acked (sim seed
-        // 1,874,688: an arbitrator back from a long pause).
-        if l == Who::Member(me) && t.owned() && t.valid(now.mono) && t.leader != l {
+        // booth-rs: nor does an unexpired view replace the valid lease we hold for
+        // another leader when it is of an older term, or when it names us (its field
+        // may be its vote for us, from an old election it answers late). C adopts any
+        // unexpired view (row 7): an arbitrator holding the term-2 lease it had acked
+        // took a term-1 leader's answer and voted that site in while the lease still
+        // ran (sim seed 1,125,611); a follower took "you lead" from an arbitrator back
+        // from a long pause and reclaimed the ticket whose holder it had acked (sim
+        // seed 1,874,688).
+        if holds_valid && t.leader != l && (d > 0 || l == Who::Member(me)) {
             return;
         }
         // booth-rs: adopting a peer's view never shortens a lease copy we hold: we may
