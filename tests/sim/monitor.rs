@@ -67,12 +67,8 @@ impl Monitor {
         }
     }
 
-    /// Records a failure found outside the invariant checks (the world's bounds).
-    pub fn fail_at(&mut self, t: u64, what: String) {
-        self.fail(t, what);
-    }
-
-    fn fail(&mut self, t: u64, what: String) {
+    /// Records the first failure (also the world's own bounds, see `run_until`).
+    pub fn fail(&mut self, t: u64, what: String) {
         if self.failure.is_none() {
             self.failure = Some(format!("t={t}: {what}"));
         }

@@ -473,7 +473,7 @@ impl World {
             if self.steps > MAX_STEPS || self.q.len() > MAX_QUEUED {
                 let (steps, queued) = (self.steps, self.q.len());
                 self.mon
-                    .fail_at(t, format!("runaway: {steps} steps, {queued} events queued"));
+                    .fail(t, format!("runaway: {steps} steps, {queued} events queued"));
                 return;
             }
         }
